@@ -1,0 +1,118 @@
+"""Time arithmetic for bars: where a bar ends, how records render time, how ranges split.
+
+The API works in US Eastern time: a daily bar starts at 00:00 America/New_York, and the trading
+date of a bar is its start converted to that zone (never UTC, never the machine's zone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+NEW_YORK = ZoneInfo("America/New_York")
+INTRADAY = frozenset({"second", "minute", "hour"})
+TIMESPANS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
+
+# `limit` counts base aggregates: minute bars for intraday requests, daily bars otherwise.
+MAX_BASE_AGGREGATES = 50_000
+# Minute bars a trading day can hold: the extended session runs 04:00-20:00 ET.
+MINUTES_PER_TRADING_DAY = 16 * 60
+_FIXED_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def day_start(day: date) -> datetime:
+    """00:00 New York time of `day`, as an aware datetime."""
+    return datetime(day.year, day.month, day.day, tzinfo=NEW_YORK)
+
+
+def to_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def bar_end_ms(start_ms: int, timespan: str, multiplier: int) -> int:
+    """Start of the bar that follows the one starting at `start_ms`: when that bar is complete."""
+    if timespan in _FIXED_SECONDS:
+        return start_ms + _FIXED_SECONDS[timespan] * multiplier * 1000
+    start = datetime.fromtimestamp(start_ms / 1000, NEW_YORK)
+    if timespan == "day":
+        following = start.date() + timedelta(days=multiplier)
+    elif timespan == "week":
+        following = start.date() + timedelta(weeks=multiplier)
+    else:
+        months = start.year * 12 + start.month - 1 + _MONTHS[timespan] * multiplier
+        following = date(months // 12, months % 12 + 1, 1)
+    return to_ms(day_start(following))
+
+
+class TimeFormatter:
+    """Renders bar starts as UTC ISO instants and New York trading dates, cached by hour.
+
+    Intraday syncs render up to a million bars; one zone conversion per hour keeps that cheap.
+    """
+
+    def __init__(self) -> None:
+        self._hours: dict[int, tuple[str, str]] = {}
+
+    def render(self, ms: int) -> tuple[str, str]:
+        """(`timestamp`, `date`) of the bar starting at Unix ms `ms`."""
+        hour, rest = divmod(ms, 3_600_000)
+        cached = self._hours.get(hour)
+        if cached is None:
+            moment = datetime.fromtimestamp(hour * 3600, timezone.utc)
+            cached = (
+                moment.strftime("%Y-%m-%dT%H:"),
+                moment.astimezone(NEW_YORK).date().isoformat(),
+            )
+            if len(self._hours) > 100_000:
+                self._hours.clear()
+            self._hours[hour] = cached
+        minutes, millis = divmod(rest, 60_000)
+        seconds, millis = divmod(millis, 1000)
+        fraction = f".{millis:03d}" if millis else ""
+        return f"{cached[0]}{minutes:02d}:{seconds:02d}{fraction}Z", cached[1]
+
+
+@lru_cache(maxsize=64)
+def _nyse_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.financial_holidays("NYSE", years=year))
+
+
+def is_trading_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _nyse_holidays(day.year)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A date range one request can carry: at most MAX_BASE_AGGREGATES base aggregates."""
+
+    first: date
+    last: date
+
+
+def windows(first: date, last: date, timespan: str) -> list[Window]:
+    """Split [first, last] into as few windows as one request each can carry.
+
+    Intraday requests count minute bars, so a window holds as many NYSE trading days as fit
+    50000 minutes of extended session; daily and longer bars fit any realistic range in one.
+    """
+    if first > last:
+        return []
+    if timespan not in INTRADAY:
+        return [Window(first, last)]
+    per_window = MAX_BASE_AGGREGATES // MINUTES_PER_TRADING_DAY
+    result: list[Window] = []
+    window_start, trading_days, day = first, 0, first
+    while day <= last:
+        if is_trading_day(day):
+            if trading_days == per_window:
+                result.append(Window(window_start, day - timedelta(days=1)))
+                window_start, trading_days = day, 0
+            trading_days += 1
+        day += timedelta(days=1)
+    result.append(Window(window_start, last))
+    return result

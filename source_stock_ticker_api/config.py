@@ -1,0 +1,174 @@
+"""The user's configuration, validated once into a typed object.
+
+Every problem becomes an Airbyte `config_error` that names the field, so `check` reports it as a
+failed connection and `discover`/`read` as a TRACE error, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_stock_ticker_api import clock
+from source_stock_ticker_api.bars import NEW_YORK, TIMESPANS
+
+DEFAULT_API_URL = "https://api.polygon.io"
+DEFAULT_REQUESTS_PER_MINUTE = 5
+DEFAULT_TIMEOUT_SECONDS = 30
+# One year back: inside the free plan's history (about two years), so the default never gets a 403.
+DEFAULT_HISTORY_DAYS = 365
+EARLIEST_DATE = date(1970, 1, 1)
+TICKER_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.:\-]{0,39}$")
+
+
+class ConfigError(AirbyteTracedException):
+    """A configuration the user must fix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message=message, internal_message=message, failure_type=FailureType.config_error
+        )
+
+
+@dataclass(frozen=True)
+class StockTickerConfig:
+    api_key: str
+    tickers: tuple[str, ...]
+    start_date: date
+    end_date: date
+    timespan: str
+    multiplier: int
+    adjusted: bool
+    api_url: str
+    requests_per_minute: int
+    request_timeout_seconds: int
+
+
+def today_in_new_york() -> date:
+    return clock.now().astimezone(NEW_YORK).date()
+
+
+def parse_config(raw: Mapping[str, Any]) -> StockTickerConfig:
+    """Validate a raw config mapping; raise ConfigError naming the first bad field."""
+    today = today_in_new_york()
+    end_date = _date_field(raw, "end_date", today)
+    start_date = _date_field(raw, "start_date", end_date - timedelta(days=DEFAULT_HISTORY_DAYS))
+    if end_date > today:
+        raise ConfigError(
+            f"end_date {end_date} is in the future (today is {today} in New York). "
+            "Leave it empty to read up to today."
+        )
+    if start_date > end_date:
+        raise ConfigError(f"start_date {start_date} is after end_date {end_date}.")
+    if start_date < EARLIEST_DATE:
+        raise ConfigError(f"start_date {start_date} is before {EARLIEST_DATE}: no bars exist then.")
+
+    timespan = raw.get("timespan", "day")
+    if timespan not in TIMESPANS:
+        raise ConfigError(f"timespan {timespan!r} is not one of: {', '.join(TIMESPANS)}.")
+
+    return StockTickerConfig(
+        api_key=_api_key(raw),
+        tickers=_tickers(raw),
+        start_date=start_date,
+        end_date=end_date,
+        timespan=timespan,
+        multiplier=_int_field(raw, "multiplier", 1, 1, 10_000),
+        adjusted=_bool_field(raw, "adjusted", True),
+        api_url=_api_url(raw),
+        requests_per_minute=_int_field(
+            raw, "requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE, 1, 6000
+        ),
+        request_timeout_seconds=_int_field(
+            raw, "request_timeout_seconds", DEFAULT_TIMEOUT_SECONDS, 1, 300
+        ),
+    )
+
+
+def _api_key(raw: Mapping[str, Any]) -> str:
+    key = raw.get("api_key")
+    if not isinstance(key, str) or not key.strip():
+        raise ConfigError("api_key is missing: paste your Polygon.io / Massive.com API key.")
+    if any(ch.isspace() for ch in key.strip()) or not key.strip().isprintable():
+        raise ConfigError("api_key contains spaces or control characters: paste the key alone.")
+    return key.strip()
+
+
+def _tickers(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """`tickers`, or the tutorial's single `stock_ticker`; upper-cased and deduplicated."""
+    values: list[Any]
+    if raw.get("tickers") is not None:
+        if not isinstance(raw["tickers"], list):
+            raise ConfigError('tickers must be a list of symbols, e.g. ["AAPL", "MSFT"].')
+        values = list(raw["tickers"])
+        field = "tickers"
+    elif raw.get("stock_ticker") is not None:
+        values = [raw["stock_ticker"]]
+        field = "stock_ticker"
+    else:
+        raise ConfigError('No ticker configured: set tickers, e.g. ["AAPL", "MSFT"].')
+    if not values:
+        raise ConfigError('tickers is empty: list at least one symbol, e.g. ["AAPL"].')
+    tickers: list[str] = []
+    for value in values:
+        symbol = value.strip().upper() if isinstance(value, str) else None
+        if symbol is None or not TICKER_PATTERN.match(symbol):
+            raise ConfigError(
+                f"{field} has a malformed symbol {value!r}: use letters, digits, '.', ':' or '-', "
+                "e.g. AAPL or BRK.A."
+            )
+        if symbol not in tickers:
+            tickers.append(symbol)
+    return tuple(tickers)
+
+
+def _date_field(raw: Mapping[str, Any], field: str, default: date) -> date:
+    value = raw.get(field)
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        raise ConfigError(f"{field} must be a date written YYYY-MM-DD, got {value!r}.")
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise ConfigError(f"{field} {value!r} is not a valid date written YYYY-MM-DD.") from None
+
+
+def _int_field(raw: Mapping[str, Any], field: str, default: int, low: int, high: int) -> int:
+    value = raw.get(field, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{field} must be a whole number from {low} to {high}, got {value!r}.")
+    return value
+
+
+def _bool_field(raw: Mapping[str, Any], field: str, default: bool) -> bool:
+    value = raw.get(field, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ConfigError(f"{field} must be true or false, got {value!r}.")
+    return value
+
+
+def _api_url(raw: Mapping[str, Any]) -> str:
+    value = raw.get("api_url") or DEFAULT_API_URL
+    if not isinstance(value, str):
+        raise ConfigError(f"api_url must be a URL such as {DEFAULT_API_URL}.")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"api_url is not an http(s) URL such as {DEFAULT_API_URL}.")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(
+            "api_url must be a plain base URL with no query, fragment or credentials, "
+            f"such as {DEFAULT_API_URL}."
+        )
+    return value.strip().rstrip("/")

@@ -1,0 +1,117 @@
+"""The Airbyte source: configuration checks, the connection check, and the stream list."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import requests
+from airbyte_cdk.models import (
+    AirbyteStateMessage,
+    AirbyteStateType,
+    AirbyteStreamState,
+    StreamDescriptor,
+)
+from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.connector_state_manager import AirbyteStateBlob
+from airbyte_cdk.sources.streams import Stream
+from airbyte_cdk.sources.streams.call_rate import HttpAPIBudget, MovingWindowCallRatePolicy, Rate
+from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
+
+from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
+from source_stock_ticker_api.errors import api_reason
+from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
+
+
+def api_budget(config: StockTickerConfig) -> HttpAPIBudget:
+    """Paces calls client-side so a 5-per-minute plan is never asked for a sixth."""
+    policy = MovingWindowCallRatePolicy(
+        rates=[Rate(limit=config.requests_per_minute, interval=timedelta(minutes=1))],
+        matchers=[],
+    )
+    return HttpAPIBudget(policies=[policy])
+
+
+class SourceStockTickerApi(AbstractSource):
+    def check_connection(
+        self, logger: logging.Logger, config: Mapping[str, Any]
+    ) -> tuple[bool, Any]:
+        """One request for one bar at start_date: proves the key, the plan's entitlement to the
+        timespan, and that the plan's history reaches start_date."""
+        parsed = parse_config(config)
+        ticker = parsed.tickers[0]
+        url = (
+            f"{parsed.api_url}/v2/aggs/ticker/{ticker}/range/{parsed.multiplier}/"
+            f"{parsed.timespan}/{parsed.start_date}/{parsed.end_date}"
+        )
+        params = {"adjusted": str(parsed.adjusted).lower(), "sort": "asc", "limit": "1"}
+        try:
+            response = requests.get(
+                url,
+                params=params,
+                auth=TokenAuthenticator(parsed.api_key),
+                timeout=(CONNECT_TIMEOUT_SECONDS, parsed.request_timeout_seconds),
+            )
+        except requests.RequestException as error:
+            raise ConfigError(
+                f"Could not reach {parsed.api_url} ({type(error).__name__}). "
+                "Check api_url and the network path to the API."
+            ) from None
+        status = response.status_code
+        if status == 200:
+            return True, None
+        raise ConfigError(self._check_failure(response, parsed))
+
+    @staticmethod
+    def _check_failure(response: requests.Response, parsed: StockTickerConfig) -> str:
+        """What a failed check tells the user, by the API's status code."""
+        status, reason, ticker = response.status_code, api_reason(response), parsed.tickers[0]
+        if status == 401:
+            return (
+                f"The API rejected the API key ({reason}). "
+                "Check api_key: copy it again from your Polygon.io / Massive.com dashboard."
+            )
+        if status == 403:
+            return (
+                f"The API key works, but the plan does not cover {ticker} {parsed.timespan} bars "
+                f"from {parsed.start_date}: {reason} Choose a timespan and start_date your plan "
+                "includes, or upgrade the plan."
+            )
+        if status == 429:
+            return (
+                f"The API's rate limit was reached ({reason}). Wait a minute and test again; "
+                "other programs using the same key share its limit."
+            )
+        if status in (400, 404):
+            return f"The API refused the request for {ticker} ({status}): {reason}"
+        return f"The API answered HTTP {status} ({reason}). Try again later."
+
+    def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        parsed = parse_config(config)
+        return [
+            StockPrices(
+                config=parsed,
+                authenticator=TokenAuthenticator(parsed.api_key),
+                api_budget=api_budget(parsed),
+            )
+        ]
+
+    @classmethod
+    def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
+        """Also accepts the tutorial's legacy state file: `{"stock_prices": {"date": ...}}`."""
+        raw = cls._read_json_file(state_path) if state_path else None
+        if isinstance(raw, dict) and raw and "type" not in raw:
+            return [
+                AirbyteStateMessage(
+                    type=AirbyteStateType.STREAM,
+                    stream=AirbyteStreamState(
+                        stream_descriptor=StreamDescriptor(name=name),
+                        stream_state=AirbyteStateBlob(value),
+                    ),
+                )
+                for name, value in raw.items()
+                if isinstance(value, dict)
+            ]
+        return super().read_state(state_path)
