@@ -32,7 +32,7 @@ test: install lint typecheck
 	$(RUN) -m pytest
 
 demo: install
-	$(RUN) -m demo
+	$(RUN) scripts/demo.py
 
 bench: install
 	$(RUN) benchmarks/bench.py

@@ -26,6 +26,9 @@ DEFAULT_TIMEOUT_SECONDS = 30
 DEFAULT_HISTORY_DAYS = 365
 EARLIEST_DATE = date(1970, 1, 1)
 TICKER_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.:\-]{0,39}$")
+# The spec's own pattern: strptime alone would also take 2024-1-2, which the spec then rejects
+# with a message that does not name the field.
+DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class ConfigError(AirbyteTracedException):
@@ -136,9 +139,12 @@ def _date_field(raw: Mapping[str, Any], field: str, default: date) -> date:
     if not isinstance(value, str):
         raise ConfigError(f"{field} must be a date written YYYY-MM-DD, got {value!r}.")
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        parsed = datetime.strptime(value, "%Y-%m-%d").date() if DATE_PATTERN.match(value) else None
     except ValueError:
-        raise ConfigError(f"{field} {value!r} is not a valid date written YYYY-MM-DD.") from None
+        parsed = None
+    if parsed is None:
+        raise ConfigError(f"{field} {value!r} is not a valid date written YYYY-MM-DD.")
+    return parsed
 
 
 def _int_field(raw: Mapping[str, Any], field: str, default: int, low: int, high: int) -> int:

@@ -63,6 +63,12 @@ def api_reason(response: requests.Response) -> str:
     return f"HTTP {response.status_code} {response.reason or ''}".strip()
 
 
+def as_sentence(text: str) -> str:
+    """`text` ending with a full stop, so another sentence can follow it."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def describe_request(url: str | None) -> str:
     """'AAPL day bars from 2024-01-02 to 2024-03-01' from an aggregates URL; never the query."""
     parts = unquote(urlsplit(url or "").path).split("/")
@@ -132,12 +138,12 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
             )
         if status == 403:
             return _config_error(
-                f"The API refused {what}: {api_reason(response)} "
+                f"The API refused {what}: {as_sentence(api_reason(response))} "
                 "Choose a timespan and start_date your plan includes, or upgrade the plan."
             )
         if status in (400, 404):
             return _config_error(
-                f"The API could not serve {what}: {api_reason(response)}. "
+                f"The API could not serve {what}: {as_sentence(api_reason(response))} "
                 "Check the ticker, dates, timespan and api_url in the configuration."
             )
         return super().interpret_response(response)

@@ -21,7 +21,7 @@ from airbyte_cdk.sources.streams.call_rate import HttpAPIBudget, MovingWindowCal
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
-from source_stock_ticker_api.errors import api_reason
+from source_stock_ticker_api.errors import api_reason, as_sentence
 from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
 
 
@@ -31,7 +31,9 @@ def api_budget(config: StockTickerConfig) -> HttpAPIBudget:
         rates=[Rate(limit=config.requests_per_minute, interval=timedelta(minutes=1))],
         matchers=[],
     )
-    return HttpAPIBudget(policies=[policy])
+    # A 429 is left to the error handler, which honours Retry-After. By default the budget would
+    # also mark the whole minute as spent on a 429 and wait it out, whatever Retry-After says.
+    return HttpAPIBudget(policies=[policy], status_codes_for_ratelimit_hit=[])
 
 
 class SourceStockTickerApi(AbstractSource):
@@ -76,8 +78,8 @@ class SourceStockTickerApi(AbstractSource):
         if status == 403:
             return (
                 f"The API key works, but the plan does not cover {ticker} {parsed.timespan} bars "
-                f"from {parsed.start_date}: {reason} Choose a timespan and start_date your plan "
-                "includes, or upgrade the plan."
+                f"from {parsed.start_date}: {as_sentence(reason)} Choose a timespan and "
+                "start_date your plan includes, or upgrade the plan."
             )
         if status == 429:
             return (

@@ -140,13 +140,17 @@ class StockPrices(HttpStream, CheckpointMixin):
         """One slice per ticker and window, starting after each ticker's last complete bar."""
         config = self._config
         incremental = sync_mode == SyncMode.incremental
+        after_end_ms = to_ms(day_start(config.end_date + timedelta(days=1)))
         for ticker in config.tickers:
             first_ms = to_ms(day_start(config.start_date))
             entry = self._state.get(ticker) if incremental else None
             if entry is not None:
-                resume_ms = bar_end_ms(
-                    state_timestamp(entry["timestamp"]), config.timespan, config.multiplier
-                )
+                cursor_ms = state_timestamp(entry["timestamp"])
+                if cursor_ms >= after_end_ms:
+                    # Nothing after the cursor is in range; and the bar after a cursor such as
+                    # 9999-12-31 would not fit in a datetime.
+                    continue
+                resume_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier)
                 first_ms = max(first_ms, resume_ms)
             first_day = datetime.fromtimestamp(first_ms / 1000, NEW_YORK).date()
             for window in windows(first_day, config.end_date, config.timespan):

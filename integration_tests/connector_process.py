@@ -1,0 +1,115 @@
+"""Runs the connector as a subprocess speaking the Airbyte protocol, as the platform does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONSOLE_SCRIPT = Path(sys.executable).parent / "source-stock-ticker-api"
+SYNC_TIMEOUT_SECONDS = 300
+
+
+@dataclass
+class ConnectorRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    messages: list[dict[str, Any]]
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == kind]
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [m["record"]["data"] for m in self.of_type("RECORD")]
+
+    @property
+    def states(self) -> list[dict[str, Any]]:
+        return [m["state"]["stream"]["stream_state"] for m in self.of_type("STATE")]
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [m["trace"]["error"] for m in self.of_type("TRACE") if m["trace"]["type"] == "ERROR"]
+
+    @property
+    def logs(self) -> list[str]:
+        return [m["log"]["message"] for m in self.of_type("LOG")]
+
+    @property
+    def connection_status(self) -> dict[str, Any]:
+        (status,) = self.of_type("CONNECTION_STATUS")
+        return dict(status["connectionStatus"])
+
+
+def catalog(sync_mode: str = "incremental") -> dict[str, Any]:
+    """The configured catalog of stock_prices in one sync mode (append for incremental)."""
+    schema = json.loads(
+        (REPO_ROOT / "source_stock_ticker_api" / "schemas" / "stock_prices.json").read_text()
+    )
+    return {
+        "streams": [
+            {
+                "stream": {
+                    "name": "stock_prices",
+                    "json_schema": schema,
+                    "supported_sync_modes": ["full_refresh", "incremental"],
+                    "source_defined_cursor": True,
+                    "default_cursor_field": ["timestamp"],
+                    "source_defined_primary_key": [["stock_ticker"], ["timestamp"]],
+                },
+                "sync_mode": sync_mode,
+                "destination_sync_mode": "append" if sync_mode == "incremental" else "overwrite",
+                "cursor_field": ["timestamp"],
+                "primary_key": [["stock_ticker"], ["timestamp"]],
+            }
+        ]
+    }
+
+
+def run_connector(
+    command: str,
+    workdir: Path,
+    *,
+    config: Mapping[str, Any] | None = None,
+    catalog: Mapping[str, Any] | None = None,
+    state: Any = None,
+    now: str | None = None,
+    console_script: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+    timeout: float = SYNC_TIMEOUT_SECONDS,
+) -> ConnectorRun:
+    """`python main.py <command>` (or the console script) with files written to `workdir`."""
+    executable: Sequence[str] = (
+        [str(CONSOLE_SCRIPT)] if console_script else [sys.executable, str(REPO_ROOT / "main.py")]
+    )
+    args = [*executable, command]
+    for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
+        if content is not None:
+            path = workdir / f"{flag.strip('-')}.json"
+            path.write_text(json.dumps(content))
+            args += [flag, str(path)]
+    env = {**os.environ, **(extra_env or {})}
+    if now is not None:
+        env["STOCK_TICKER_API_NOW"] = now
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO_ROOT, check=False
+    )
+    messages = []
+    for line in done.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            messages.append(json.loads(line))
+    return ConnectorRun(done.returncode, done.stdout, done.stderr, messages)
+
+
+def last_state_message(run: ConnectorRun) -> list[dict[str, Any]]:
+    """The state file the platform would hand back: the last STATE message seen."""
+    (last,) = run.of_type("STATE")[-1:]
+    return [last["state"]]

@@ -1,0 +1,309 @@
+"""The connector as a subprocess against the sandbox on loopback: what a user's sync does.
+
+Every assertion compares against what the sandbox itself says it serves (`expected_bars`) and
+what its request log saw, so a lost, doubled or wrongly converted bar fails a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from integration_tests.connector_process import (
+    ConnectorRun,
+    catalog,
+    last_state_message,
+    run_connector,
+)
+from polygon_sandbox import Sandbox
+
+KEY = "sandbox-unlimited-key"
+NEW_YORK = ZoneInfo("America/New_York")
+# Wednesday 2024-03-06, 12:00 in New York: that day's bars are still forming.
+WEDNESDAY_NOON = datetime(2024, 3, 6, 17, 0, tzinfo=timezone.utc)
+SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
+MONTH_END_SATURDAY = datetime(2024, 3, 30, 17, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(now=WEDNESDAY_NOON, seed=1) as server:
+        yield server
+
+
+def make_config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "api_key": KEY,
+        "tickers": ["AAPL", "MSFT", "NVDA"],
+        "start_date": "2024-01-02",
+        "api_url": sandbox.url,
+        "requests_per_minute": 6000,
+    }
+    config.update(overrides)
+    return config
+
+
+def record_of(ticker: str, bar: dict[str, Any]) -> dict[str, Any]:
+    """What the connector must emit for one API bar, derived independently of its code."""
+    start = datetime.fromtimestamp(bar["t"] / 1000, timezone.utc)
+    record = {
+        "stock_ticker": ticker,
+        "date": start.astimezone(NEW_YORK).date().isoformat(),
+        "timestamp": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "price": bar["c"],
+        "open": bar["o"],
+        "high": bar["h"],
+        "low": bar["l"],
+        "close": bar["c"],
+        "volume": bar["v"],
+        "otc": bar.get("otc", False),
+    }
+    # The CDK leaves fields whose value is null out of the serialized record.
+    if "vw" in bar:
+        record["vwap"] = bar["vw"]
+    if "n" in bar:
+        record["transactions"] = bar["n"]
+    return record
+
+
+def expected(
+    sandbox: Sandbox,
+    tickers: list[str],
+    start: str,
+    end: str,
+    timespan: str = "day",
+    adjusted: bool = True,
+) -> list[dict[str, Any]]:
+    return [
+        record_of(ticker, bar)
+        for ticker in tickers
+        for bar in sandbox.expected_bars(ticker, 1, timespan, start, end, adjusted=adjusted)
+    ]
+
+
+def assert_key_hidden(run: ConnectorRun, sandbox: Sandbox, key: str = KEY) -> None:
+    assert key not in run.stdout
+    assert key not in run.stderr
+    for request in sandbox.data_requests():
+        assert key not in request.url
+        assert request.auth == "header"
+
+
+def by_key(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Records as a destination's primary-key dedupe keeps them: the last one wins."""
+    return {(r["stock_ticker"], r["timestamp"]): r for r in records}
+
+
+def test_spec_through_main_and_the_console_script(tmp_path: Path) -> None:
+    for console_script in (False, True):
+        run = run_connector("spec", tmp_path, console_script=console_script)
+        assert run.returncode == 0
+        (spec,) = run.of_type("SPEC")
+        properties = spec["spec"]["connectionSpecification"]["properties"]
+        assert properties["api_key"]["airbyte_secret"] is True
+        assert {"tickers", "stock_ticker", "start_date", "end_date", "timespan"} <= set(properties)
+
+
+def test_given_a_good_key_when_check_then_succeeded_with_one_request(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    run = run_connector(
+        "check", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON.isoformat()
+    )
+    assert run.returncode == 0
+    assert run.connection_status == {"status": "SUCCEEDED"}
+    (request,) = sandbox.data_requests()
+    assert request.path == "/v2/aggs/ticker/AAPL/range/1/day/2024-01-02/2024-03-06"
+    assert "limit=1" in request.query
+    assert_key_hidden(run, sandbox)
+
+
+def test_given_an_unknown_key_when_check_then_failed_quoting_the_api(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    bad_key = "not-a-real-key-0123456789"
+    run = run_connector(
+        "check",
+        tmp_path,
+        config=make_config(sandbox, api_key=bad_key),
+        now=WEDNESDAY_NOON.isoformat(),
+    )
+    assert run.returncode == 0
+    assert run.connection_status == {
+        "status": "FAILED",
+        "message": "The API rejected the API key (Unknown API Key). Check api_key: copy it again "
+        "from your Polygon.io / Massive.com dashboard.",
+    }
+    assert_key_hidden(run, sandbox, bad_key)
+
+
+def test_given_a_daily_plan_when_check_minute_bars_then_failed_naming_the_plan(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    config = make_config(sandbox, api_key="sandbox-daily-key", timespan="minute")
+    run = run_connector("check", tmp_path, config=config, now=WEDNESDAY_NOON.isoformat())
+    status = run.connection_status
+    assert status["status"] == "FAILED"
+    assert status["message"].startswith(
+        "The API key works, but the plan does not cover AAPL minute bars from 2024-01-02: "
+        "You are not entitled to this data."
+    )
+
+
+def test_discover_lists_stock_prices(sandbox: Sandbox, tmp_path: Path) -> None:
+    run = run_connector(
+        "discover", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON.isoformat()
+    )
+    (message,) = run.of_type("CATALOG")
+    (stream,) = message["catalog"]["streams"]
+    assert stream["name"] == "stock_prices"
+    assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
+    assert stream["source_defined_primary_key"] == [["stock_ticker"], ["timestamp"]]
+    assert stream["default_cursor_field"] == ["timestamp"]
+    assert sandbox.data_requests() == []
+
+
+def test_full_refresh_of_minute_bars_across_windows_reads_every_bar_once(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sandbox.set_now(MONTH_END_SATURDAY)
+    config = make_config(
+        sandbox,
+        tickers=["AAPL", "MSFT"],
+        timespan="minute",
+        end_date="2024-03-28",
+        adjusted=False,
+    )
+    run = run_connector(
+        "read",
+        tmp_path,
+        config=config,
+        catalog=catalog("full_refresh"),
+        now=MONTH_END_SATURDAY.isoformat(),
+    )
+    assert run.returncode == 0, run.errors
+    want = expected(sandbox, ["AAPL", "MSFT"], "2024-01-02", "2024-03-28", "minute", adjusted=False)
+    assert run.records == want
+    # 2024-01-02..03-28 holds 61 trading days: two windows of at most 52 per ticker.
+    paths = [r.path for r in sandbox.data_requests()]
+    assert paths == [
+        "/v2/aggs/ticker/AAPL/range/1/minute/2024-01-02/2024-03-17",
+        "/v2/aggs/ticker/AAPL/range/1/minute/2024-03-18/2024-03-28",
+        "/v2/aggs/ticker/MSFT/range/1/minute/2024-01-02/2024-03-17",
+        "/v2/aggs/ticker/MSFT/range/1/minute/2024-03-18/2024-03-28",
+    ]
+    assert all("adjusted=false" in r.query for r in sandbox.data_requests())
+    assert_key_hidden(run, sandbox)
+
+
+def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_one(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    tickers = ["AAPL", "MSFT", "NVDA"]
+    first = run_connector(
+        "read",
+        tmp_path,
+        config=make_config(sandbox),
+        catalog=catalog(),
+        now=WEDNESDAY_NOON.isoformat(),
+    )
+    assert first.returncode == 0, first.errors
+    assert first.records == expected(sandbox, tickers, "2024-01-02", "2024-03-06")
+    # Wednesday's bar is still forming: emitted, but the cursor stays on Tuesday.
+    assert first.states[-1] == {t: {"timestamp": "2024-03-05T05:00:00Z"} for t in tickers}
+
+    sandbox.advance(days=1)
+    sandbox.clear_requests()
+    thursday_noon = datetime(2024, 3, 7, 17, 0, tzinfo=timezone.utc)
+    second = run_connector(
+        "read",
+        tmp_path,
+        config=make_config(sandbox),
+        catalog=catalog(),
+        state=last_state_message(first),
+        now=thursday_noon.isoformat(),
+    )
+    assert second.returncode == 0, second.errors
+    assert second.records == expected(sandbox, tickers, "2024-03-06", "2024-03-07")
+    assert [r.path for r in sandbox.data_requests()] == [
+        f"/v2/aggs/ticker/{t}/range/1/day/2024-03-06/2024-03-07" for t in tickers
+    ]
+    assert second.states[-1] == {t: {"timestamp": "2024-03-06T05:00:00Z"} for t in tickers}
+    # After primary-key dedupe the destination holds every bar exactly once, in its final form.
+    merged = by_key(first.records + second.records)
+    assert merged == by_key(expected(sandbox, tickers, "2024-01-02", "2024-03-07"))
+
+
+def test_given_nothing_new_when_incremental_then_no_records_and_one_request_per_ticker(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sandbox.set_now(SATURDAY)
+    config = make_config(sandbox, tickers=["AAPL", "MSFT"])
+    first = run_connector(
+        "read", tmp_path, config=config, catalog=catalog(), now=SATURDAY.isoformat()
+    )
+    assert first.states[-1] == {t: {"timestamp": "2024-03-08T05:00:00Z"} for t in ["AAPL", "MSFT"]}
+    sandbox.clear_requests()
+    again = run_connector(
+        "read",
+        tmp_path,
+        config=config,
+        catalog=catalog(),
+        state=last_state_message(first),
+        now=SATURDAY.isoformat(),
+    )
+    assert again.returncode == 0
+    assert again.records == []
+    assert len(sandbox.data_requests()) == 2
+    assert again.states[-1] == first.states[-1]
+
+
+def test_the_tutorial_config_and_state_keep_working(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The tutorial's config had only a key and one ticker; its state was one date."""
+    config = {"api_key": KEY, "stock_ticker": "AAPL", "api_url": sandbox.url}
+    legacy_state = {"stock_prices": {"date": "2024-03-01"}}
+    run = run_connector(
+        "read",
+        tmp_path,
+        config=config,
+        catalog=catalog(),
+        state=legacy_state,
+        now=WEDNESDAY_NOON.isoformat(),
+    )
+    assert run.returncode == 0, run.errors
+    assert run.records == expected(sandbox, ["AAPL"], "2024-03-04", "2024-03-06")
+    assert [r.path for r in sandbox.data_requests()] == [
+        "/v2/aggs/ticker/AAPL/range/1/day/2024-03-02/2024-03-06"
+    ]
+
+
+def test_given_the_free_plan_pace_when_read_then_every_record_arrives(tmp_path: Path) -> None:
+    """5 requests per window, with the minute scaled down to 3 seconds on both sides."""
+    tickers = ["AAPL", "MSFT", "NVDA", "TSLA", "GOOGL"]
+    with Sandbox(now=SATURDAY, seed=1, rate_window_seconds=3) as sandbox:
+        config = make_config(
+            sandbox,
+            api_key="sandbox-free-key",
+            tickers=tickers,
+            timespan="hour",
+            start_date="2023-12-01",
+            end_date="2024-03-08",
+            requests_per_minute=100,
+        )
+        run = run_connector(
+            "read",
+            tmp_path,
+            config=config,
+            catalog=catalog("full_refresh"),
+            now=SATURDAY.isoformat(),
+        )
+        assert run.returncode == 0, run.errors
+        assert run.records == expected(sandbox, tickers, "2023-12-01", "2024-03-08", "hour")
+        served = [r for r in sandbox.data_requests() if r.status == 200]
+        assert len(served) == 10  # two windows per ticker, each served once
+        assert_key_hidden(run, sandbox, "sandbox-free-key")

@@ -1,0 +1,159 @@
+"""`make demo`: a full and an incremental sync against the local sandbox, told for a person.
+
+Starts the sandbox (a stand-in of the Polygon API on loopback), runs spec, check, discover and a
+full sync of three tickers, lets a day pass on both clocks, runs an incremental sync from the
+state the first one left, then summarises. Raw Airbyte messages go to demo-output/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "demo-output"
+TICKERS = ["AAPL", "MSFT", "NVDA"]
+# Thursday 2026-11-19, 12:00 in New York: the day's bar is still forming.
+START_NOW = datetime.fromisoformat("2026-11-19T17:00:00+00:00")
+
+
+def main() -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "polygon_sandbox", "--port", "0", "--now", START_NOW.isoformat()],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sandbox.stdout is not None
+        url = sandbox.stdout.readline().strip().removeprefix("SANDBOX_URL=")
+        print(f"Sandbox Polygon API on {url} (its clock: {START_NOW:%A %Y-%m-%d %H:%M} UTC)\n")
+        run_demo(url)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+
+
+def run_demo(url: str) -> None:
+    config = {
+        "api_key": "sandbox-unlimited-key",
+        "tickers": TICKERS,
+        "start_date": "2025-11-19",
+        "timespan": "day",
+        "requests_per_minute": 300,
+        "api_url": url,
+    }
+    config_path = write("config.json", config)
+    catalog_path = ROOT / "integration_tests" / "configured_catalog.json"
+    if not catalog_path.exists():
+        catalog_path = write("catalog.json", catalog())
+
+    spec = connector(["spec"], "spec", START_NOW)
+    fields = list(spec[0]["spec"]["connectionSpecification"]["properties"])
+    print(f"spec     : {len(fields)} configuration fields ({', '.join(fields[:4])}, ...)")
+    status = connector(["check", "--config", str(config_path)], "check", START_NOW)
+    print(f"check    : {status[-1]['connectionStatus']['status']}")
+    catalog_msgs = connector(["discover", "--config", str(config_path)], "discover", START_NOW)
+    streams = [s["name"] for s in catalog_msgs[-1]["catalog"]["streams"]]
+    print(f"discover : streams {streams}\n")
+
+    control(url, "/_sandbox/requests/clear", {})
+    read = ["read", "--config", str(config_path), "--catalog", str(catalog_path)]
+    first = connector(read, "full-sync", START_NOW)
+    print("Full sync (no state):")
+    summarise(first, requests_made(url))
+    state_path = write("state.json", [last_state(first)])
+
+    later = START_NOW + timedelta(days=1)
+    control(url, "/_sandbox/control", {"advance_days": 1})
+    control(url, "/_sandbox/requests/clear", {})
+    second = connector([*read, "--state", str(state_path)], "incremental-sync", later)
+    print(f"\nA day passes ({later:%A %Y-%m-%d}). Incremental sync from that state:")
+    summarise(second, requests_made(url))
+    print(f"\nRaw Airbyte messages: {OUTPUT}/*.jsonl")
+
+
+def connector(args: list[str], name: str, now: datetime) -> list[dict[str, Any]]:
+    env = {**os.environ, "STOCK_TICKER_API_NOW": now.isoformat()}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    (OUTPUT / f"{name}.jsonl").write_text(done.stdout)
+    messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0:
+        errors = [m["trace"]["error"]["message"] for m in messages if m["type"] == "TRACE"]
+        sys.exit(f"{name} failed (exit {done.returncode}): {errors or done.stderr[-2000:]}")
+    return [m for m in messages if m["type"] != "LOG"]
+
+
+def summarise(messages: list[dict[str, Any]], requests: int) -> None:
+    dates: dict[str, list[str]] = defaultdict(list)
+    for message in messages:
+        if message["type"] == "RECORD":
+            data = message["record"]["data"]
+            dates[data["stock_ticker"]].append(data["date"])
+    for ticker in TICKERS:
+        got = sorted(dates.get(ticker, []))
+        span = f"{got[0]} .. {got[-1]}" if got else "-"
+        print(f"  {ticker:5} {len(got):4} records  {span}")
+    print(f"  HTTP requests made: {requests}")
+    print(f"  state carried over: {json.dumps(last_state(messages)['stream']['stream_state'])}")
+
+
+def last_state(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return [m["state"] for m in messages if m["type"] == "STATE"][-1]
+
+
+def requests_made(url: str) -> int:
+    with urllib.request.urlopen(f"{url}/_sandbox/requests", timeout=10) as response:
+        return sum(1 for r in json.load(response) if r["path"].startswith("/v2/"))
+
+
+def control(url: str, path: str, body: dict[str, Any]) -> None:
+    request = urllib.request.Request(f"{url}{path}", data=json.dumps(body).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def write(name: str, content: Any) -> Path:
+    path = OUTPUT / name
+    path.write_text(json.dumps(content, indent=2))
+    return path
+
+
+def catalog() -> dict[str, Any]:
+    schema = json.loads((ROOT / "source_stock_ticker_api/schemas/stock_prices.json").read_text())
+    stream = {
+        "name": "stock_prices",
+        "json_schema": schema,
+        "supported_sync_modes": ["full_refresh", "incremental"],
+        "source_defined_cursor": True,
+        "default_cursor_field": ["timestamp"],
+    }
+    return {
+        "streams": [
+            {
+                "stream": stream,
+                "sync_mode": "incremental",
+                "destination_sync_mode": "append",
+                "cursor_field": ["timestamp"],
+            }
+        ]
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Fixtures shared by every test: no real waiting, and no clock override leaking in."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import urllib3.util.connection
+from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
+
+from source_stock_ticker_api.clock import NOW_ENV_VAR
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every `time.sleep` the code asks for, recorded instead of slept.
+
+    Retries and the client-side rate budget both sleep through `time.sleep`; tests assert the
+    waits the connector requested without spending them.
+    """
+    requested: list[float] = []
+    monkeypatch.setattr(time, "sleep", requested.append)
+    return requested
+
+
+@pytest.fixture(autouse=True)
+def _no_clock_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(NOW_ENV_VAR, raising=False)
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any real connection a test opens must stay on this machine."""
+    connect = urllib3.util.connection.create_connection
+
+    def loopback_only(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        if address[0] not in LOOPBACK:
+            raise AssertionError(f"a test tried to reach {address[0]}: tests must stay offline")
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", loopback_only)
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Any:
+    """Each command registers its config's secrets process-wide; start every test clean."""
+    update_secrets([])
+    yield
+    update_secrets([])

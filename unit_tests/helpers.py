@@ -1,0 +1,143 @@
+"""Runs the connector's commands in-process and picks apart what they print."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteMessageSerializer,
+    AirbyteStateMessage,
+    ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
+    SyncMode,
+    Type,
+)
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, _run_command, make_file, read
+from airbyte_cdk.test.models.scenario import ExpectedOutcome
+
+from source_stock_ticker_api import run
+from source_stock_ticker_api.source import SourceStockTickerApi
+
+STREAM = "stock_prices"
+
+
+def catalog(sync_mode: SyncMode = SyncMode.incremental) -> ConfiguredAirbyteCatalog:
+    return CatalogBuilder().with_stream(STREAM, sync_mode).build()
+
+
+def read_stream(
+    config: Mapping[str, Any],
+    sync_mode: SyncMode = SyncMode.incremental,
+    state: list[AirbyteStateMessage] | None = None,
+    *,
+    expect_failure: bool = False,
+    debug: bool = False,
+) -> EntrypointOutput:
+    return read(
+        SourceStockTickerApi(),
+        config,
+        catalog(sync_mode),
+        state,
+        expected_outcome=(
+            ExpectedOutcome.EXPECT_EXCEPTION if expect_failure else ExpectedOutcome.EXPECT_SUCCESS
+        ),
+        debug=debug,
+    )
+
+
+def check(config: Mapping[str, Any], tmp_path: Path) -> EntrypointOutput:
+    """`check` through the CDK's entrypoint (the wrapper has no `check` helper of its own)."""
+    return _run_command(
+        SourceStockTickerApi(), ["check", "--config", make_file(tmp_path / "config.json", config)]
+    )
+
+
+def records(output: EntrypointOutput) -> list[dict[str, Any]]:
+    return [message.record.data for message in output.records]  # type: ignore[union-attr]
+
+
+def states(output: EntrypointOutput) -> list[dict[str, Any]]:
+    """The stream state carried by each STATE message, in order."""
+    return [
+        message.state.stream.stream_state.__dict__  # type: ignore[union-attr]
+        for message in output.state_messages
+    ]
+
+
+def records_and_states(output: EntrypointOutput) -> list[tuple[str, Any]]:
+    """('record', timestamp) and ('state', stream state) in the order they were emitted."""
+    sequence: list[tuple[str, Any]] = []
+    for message in output.records_and_state_messages:
+        if message.type == Type.RECORD:
+            sequence.append(("record", message.record.data["timestamp"]))  # type: ignore[union-attr]
+        else:
+            sequence.append(("state", message.state.stream.stream_state.__dict__))  # type: ignore[union-attr]
+    return sequence
+
+
+def error_traces(output: EntrypointOutput) -> list[tuple[Any, str]]:
+    """(failure_type, message) of each TRACE error, the stream's own error first."""
+    return [
+        (message.trace.error.failure_type, message.trace.error.message)  # type: ignore[union-attr]
+        for message in output.errors
+    ]
+
+
+def log_messages(output: EntrypointOutput, level: str | None = None) -> list[str]:
+    return [
+        message.log.message  # type: ignore[union-attr]
+        for message in output.logs
+        if level is None or message.log.level.value == level  # type: ignore[union-attr]
+    ]
+
+
+def serialized(messages: list[AirbyteMessage]) -> str:
+    """Every message as the JSON line the platform would receive."""
+    return "\n".join(json.dumps(AirbyteMessageSerializer.dump(message)) for message in messages)
+
+
+def all_output(output: EntrypointOutput) -> str:
+    return serialized(list(output.get_message_iterator()))
+
+
+def write_json(path: Path, content: Any) -> str:
+    path.write_text(json.dumps(content))
+    return str(path)
+
+
+def catalog_file(path: Path, sync_mode: SyncMode = SyncMode.incremental) -> str:
+    return write_json(path, ConfiguredAirbyteCatalogSerializer.dump(catalog(sync_mode)))
+
+
+class CliResult:
+    def __init__(self, exit_code: int, stdout: str) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        lines = [line for line in stdout.splitlines() if line.strip()]
+        self.output = EntrypointOutput(messages=lines)
+
+
+def run_cli(args: list[str], capfd: pytest.CaptureFixture[str]) -> CliResult:
+    """The console script `source-stock-ticker-api <args>`, in-process.
+
+    `capfd`, not `capsys`: the CDK's log handler writes to the process's real stdout
+    (`sys.__stdout__`), which only file-descriptor capture sees.
+    """
+    capfd.readouterr()
+    exit_code = 0
+    try:
+        run.run(args)
+    except SystemExit as exit_:
+        exit_code = int(exit_.code or 0)
+    return CliResult(exit_code, capfd.readouterr().out)
+
+
+def waits(sleeps: list[float]) -> list[float]:
+    """The waits requested, without the zero-second pauses of the `backoff` library."""
+    return [seconds for seconds in sleeps if seconds]

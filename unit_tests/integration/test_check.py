@@ -1,0 +1,165 @@
+"""`check`: one cheap request that proves the key, the plan and the history, with requests-mock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import requests_mock as rm
+from airbyte_cdk.models import FailureType, Status
+from freezegun import freeze_time
+
+from unit_tests.config_builder import API_KEY, ConfigBuilder
+from unit_tests.helpers import check, error_traces, waits
+from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.response_builder import AggsResponseBuilder, template
+
+NOW = "2024-03-12T15:00:00Z"
+AAPL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11")
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    with freeze_time(NOW):
+        yield
+
+
+def status_of(output: Any) -> tuple[Status, str | None]:
+    [message] = output.connection_status_messages
+    return message.connectionStatus.status, message.connectionStatus.message
+
+
+def test_given_valid_key_when_check_then_succeed_with_exactly_one_request(
+    requests_mock: rm.Mocker, tmp_path: Path
+) -> None:
+    requests_mock.get(AAPL.url, json=AggsResponseBuilder().with_bars(1709874000000).build_json())
+
+    output = check(ConfigBuilder().with_tickers("AAPL", "MSFT").build(), tmp_path)
+
+    assert status_of(output) == (Status.SUCCEEDED, None)
+    [request] = requests_mock.request_history
+    assert urlsplit(request.url).path == "/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
+    assert request.qs == {"adjusted": ["true"], "sort": ["asc"], "limit": ["1"]}
+    assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+    assert request.timeout == (10, 30)
+
+
+def test_given_minute_unadjusted_config_when_check_then_ask_for_what_the_sync_will_read(
+    requests_mock: rm.Mocker, tmp_path: Path
+) -> None:
+    url = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-11").with_timespan("minute", 5).url
+    requests_mock.get(url, json={"ticker": "MSFT", "resultsCount": 0, "status": "OK"})
+
+    output = check(
+        ConfigBuilder()
+        .with_tickers("msft")
+        .with_timespan("minute", 5)
+        .with_adjusted(False)
+        .with_request_timeout_seconds(9)
+        .build(),
+        tmp_path,
+    )
+
+    assert status_of(output) == (Status.SUCCEEDED, None)
+    [request] = requests_mock.request_history
+    assert request.qs == {"adjusted": ["false"], "sort": ["asc"], "limit": ["1"]}
+    assert request.timeout == (10, 9)
+
+
+FAILED_CHECKS = [
+    pytest.param(
+        {"status_code": 401, "json": template("401")},
+        "The API rejected the API key (Unknown API Key). "
+        "Check api_key: copy it again from your Polygon.io / Massive.com dashboard.",
+        id="401",
+    ),
+    pytest.param(
+        {"status_code": 403, "json": template("403")},
+        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01: You are "
+        "not entitled to this data. Please upgrade your plan at https://polygon.io/pricing. "
+        "Choose a timespan and start_date your plan includes, or upgrade the plan.",
+        id="403-plan",
+    ),
+    pytest.param(
+        {"status_code": 403, "json": template("403_timeframe")},
+        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01: Your "
+        "plan doesn't include this data timeframe. Please upgrade your plan at "
+        "https://polygon.io/pricing. Choose a timespan and start_date your plan includes, or "
+        "upgrade the plan.",
+        id="403-timeframe",
+    ),
+    pytest.param(
+        {"status_code": 429, "json": template("429"), "headers": {"Retry-After": "30"}},
+        "The API's rate limit was reached (You've exceeded the maximum requests per minute, "
+        "please wait or upgrade your subscription to continue. https://polygon.io/pricing). "
+        "Wait a minute and test again; other programs using the same key share its limit.",
+        id="429",
+    ),
+    pytest.param(
+        {"status_code": 400, "json": template("400")},
+        "The API refused the request for AAPL (400): Could not parse the time parameter: "
+        "'from'. Use YYYY-MM-DD or Unix MS Timestamps",
+        id="400",
+    ),
+    pytest.param(
+        {"status_code": 500, "json": template("500"), "reason": "Internal Server Error"},
+        "The API answered HTTP 500 (Internal server error). Try again later.",
+        id="500",
+    ),
+    pytest.param(
+        {"status_code": 502, "text": "<html>Bad Gateway</html>", "reason": "Bad Gateway"},
+        "The API answered HTTP 502 (HTTP 502 Bad Gateway). Try again later.",
+        id="502-html",
+    ),
+    pytest.param(
+        {"exc": requests.exceptions.ConnectionError("Failed to establish a new connection")},
+        "Could not reach http://127.0.0.1:8999 (ConnectionError). "
+        "Check api_url and the network path to the API.",
+        id="connection-error",
+    ),
+    pytest.param(
+        {"exc": requests.exceptions.ConnectTimeout("connect timed out")},
+        "Could not reach http://127.0.0.1:8999 (ConnectTimeout). "
+        "Check api_url and the network path to the API.",
+        id="connect-timeout",
+    ),
+    pytest.param(
+        {"exc": requests.exceptions.ReadTimeout("read timed out")},
+        "Could not reach http://127.0.0.1:8999 (ReadTimeout). "
+        "Check api_url and the network path to the API.",
+        id="read-timeout",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "message"), FAILED_CHECKS)
+def test_given_failure_when_check_then_failed_status_with_the_exact_reason_and_no_retry(
+    requests_mock: rm.Mocker,
+    tmp_path: Path,
+    sleeps: list[float],
+    answer: dict[str, Any],
+    message: str,
+) -> None:
+    requests_mock.get(AAPL.url, [answer])
+
+    output = check(ConfigBuilder().build(), tmp_path)
+
+    assert status_of(output) == (Status.FAILED, message)
+    assert error_traces(output) == [(FailureType.config_error, message)]
+    assert requests_mock.call_count == 1
+    assert waits(sleeps) == []
+
+
+def test_given_unreachable_host_when_check_then_failed_status(tmp_path: Path) -> None:
+    # A real connection attempt to a closed port on this machine: refused at once.
+    output = check(ConfigBuilder().with_api_url("http://127.0.0.1:1").build(), tmp_path)
+
+    assert status_of(output) == (
+        Status.FAILED,
+        "Could not reach http://127.0.0.1:1 (ConnectionError). "
+        "Check api_url and the network path to the API.",
+    )

@@ -1,0 +1,258 @@
+"""How reads react to each kind of API failure, with requests-mock.
+
+Client errors stop the sync with a config_error that quotes the API and names the request;
+rate limits, server errors, network failures and malformed bodies are retried after the waits
+asserted here (time.sleep is recorded, not slept: see conftest.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import requests_mock as rm
+from airbyte_cdk.models import FailureType
+from freezegun import freeze_time
+
+from unit_tests.config_builder import ConfigBuilder
+from unit_tests.helpers import error_traces, read_stream, records, states, waits
+from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.response_builder import AggsResponseBuilder, template
+
+NOW = "2024-03-12T15:00:00Z"
+FRI_2024_03_08 = 1709874000000
+AAPL_URL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11").url
+MSFT_URL = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-11").url
+
+
+def ok(ticker: str = "AAPL") -> dict[str, Any]:
+    return {"json": AggsResponseBuilder(ticker).with_bars(FRI_2024_03_08).build_json()}
+
+
+def failure(status: int, name: str | None = None, **headers: str) -> dict[str, Any]:
+    reasons = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
+    return {
+        "status_code": status,
+        # Every 5xx shares the 500.json body.
+        "json": template(name or str(min(status, 500))),
+        "headers": {k.replace("_", "-"): v for k, v in headers.items()},
+        "reason": reasons.get(status, ""),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    with freeze_time(NOW):
+        yield
+
+
+CLIENT_ERRORS = [
+    pytest.param(
+        failure(401),
+        "The API rejected the API key (Unknown API Key). "
+        "Check api_key: copy it again from your Polygon.io / Massive.com dashboard.",
+        id="401-unknown-key",
+    ),
+    pytest.param(
+        failure(403),
+        "The API refused AAPL day bars from 2024-03-01 to 2024-03-11: You are not entitled to "
+        "this data. Please upgrade your plan at https://polygon.io/pricing. Choose a timespan "
+        "and start_date your plan includes, or upgrade the plan.",
+        id="403-plan",
+    ),
+    pytest.param(
+        failure(403, "403_timeframe"),
+        "The API refused AAPL day bars from 2024-03-01 to 2024-03-11: Your plan doesn't include "
+        "this data timeframe. Please upgrade your plan at https://polygon.io/pricing. Choose a "
+        "timespan and start_date your plan includes, or upgrade the plan.",
+        id="403-timeframe",
+    ),
+    pytest.param(
+        failure(400),
+        "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: Could not parse "
+        "the time parameter: 'from'. Use YYYY-MM-DD or Unix MS Timestamps. Check the ticker, "
+        "dates, timespan and api_url in the configuration.",
+        id="400-bad-parameter",
+    ),
+    pytest.param(
+        failure(404),
+        "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: The requested "
+        "resource was not found. Check the ticker, dates, timespan and api_url in the "
+        "configuration.",
+        id="404",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "message"), CLIENT_ERRORS)
+def test_given_client_error_when_read_then_config_error_quoting_the_api_without_retry(
+    requests_mock: rm.Mocker, sleeps: list[float], answer: dict[str, Any], message: str
+) -> None:
+    requests_mock.get(AAPL_URL, [answer])
+
+    output = read_stream(ConfigBuilder().build(), expect_failure=True)
+
+    assert error_traces(output)[0] == (FailureType.config_error, message)
+    assert records(output) == []
+    assert requests_mock.call_count == 1
+    assert waits(sleeps) == []
+
+
+def test_given_client_error_on_second_ticker_when_read_then_first_tickers_state_is_kept(
+    requests_mock: rm.Mocker,
+) -> None:
+    requests_mock.get(AAPL_URL, [ok()])
+    requests_mock.get(MSFT_URL, [failure(403)])
+
+    output = read_stream(ConfigBuilder().with_tickers("AAPL", "MSFT").build(), expect_failure=True)
+
+    assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
+    assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}]
+    failure_type, message = error_traces(output)[0]
+    assert failure_type == FailureType.config_error
+    assert message.startswith("The API refused MSFT day bars from 2024-03-01 to 2024-03-11:")
+
+
+def test_given_429_with_retry_after_when_read_then_wait_that_long_and_retry(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    requests_mock.get(AAPL_URL, [failure(429, Retry_After="7"), ok()])
+
+    output = read_stream(ConfigBuilder().build())
+
+    # Retry-After 7, plus the one second the CDK adds to cover fractions.
+    assert waits(sleeps) == [8.0]
+    assert requests_mock.call_count == 2
+    assert [r["date"] for r in records(output)] == ["2024-03-08"]
+    assert output.errors == []
+
+
+def test_given_429_without_retry_after_when_read_then_wait_a_slot_of_the_plan_and_double(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    requests_mock.get(AAPL_URL, [failure(429), failure(429), ok()])
+
+    output = read_stream(ConfigBuilder().with_requests_per_minute(5).build())
+
+    # 5 requests per minute: one slot is 12 s, then 24 s (each + 1 s from the CDK).
+    assert waits(sleeps) == [13.0, 25.0]
+    assert requests_mock.call_count == 3
+    assert len(records(output)) == 1
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected_waits"),
+    [
+        pytest.param([failure(500), failure(502)], [2.0, 3.0], id="500-then-502"),
+        pytest.param([failure(503, Retry_After="4")], [5.0], id="503-with-retry-after"),
+        pytest.param(
+            [
+                {"exc": requests.exceptions.ConnectTimeout("connect timed out")},
+                {"exc": requests.exceptions.ReadTimeout("read timed out")},
+                {"exc": requests.exceptions.ConnectionError("connection reset by peer")},
+            ],
+            [2.0, 3.0, 5.0],
+            id="connect-timeout-read-timeout-connection-error",
+        ),
+        pytest.param(
+            [{"status_code": 200, "text": '{"ticker":"AAPL","results":[{"o":170.76,"h'}],
+            [2.0],
+            id="truncated-json-200",
+        ),
+        pytest.param(
+            [{"status_code": 200, "text": "<html>upstream proxy page</html>"}],
+            [2.0],
+            id="html-200",
+        ),
+    ],
+)
+def test_given_transient_failures_when_read_then_retry_with_backoff_until_success(
+    requests_mock: rm.Mocker,
+    sleeps: list[float],
+    answers: list[dict[str, Any]],
+    expected_waits: list[float],
+) -> None:
+    requests_mock.get(AAPL_URL, [*answers, ok()])
+
+    output = read_stream(ConfigBuilder().build())
+
+    assert waits(sleeps) == expected_waits
+    assert requests_mock.call_count == len(answers) + 1
+    assert [r["date"] for r in records(output)] == ["2024-03-08"]
+    assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}]
+    assert output.errors == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param(
+            failure(500),
+            "Exhausted available request attempts. Please see logs for more details. "
+            "Exception: HTTP Status Code: 500. Error: Internal server error.",
+            id="500",
+        ),
+        pytest.param(failure(429), "API rate limit exceeded.", id="429"),
+        pytest.param(
+            {"exc": requests.exceptions.ReadTimeout("read timed out")},
+            "Exhausted available request attempts. Please see logs for more details. "
+            "Exception: Could not get a response from the API (ReadTimeout); retrying.",
+            id="read-timeout",
+        ),
+        pytest.param(
+            {"status_code": 200, "text": '{"results": ['},
+            "Exhausted available request attempts. Please see logs for more details. "
+            "Exception: The API sent an incomplete or malformed body for AAPL day bars "
+            "from 2024-03-01 to 2024-03-11.",
+            id="truncated-json",
+        ),
+    ],
+)
+def test_given_failures_that_persist_when_read_then_transient_error_after_nine_attempts(
+    requests_mock: rm.Mocker, sleeps: list[float], answer: dict[str, Any], message: str
+) -> None:
+    requests_mock.get(AAPL_URL, [answer])
+
+    output = read_stream(ConfigBuilder().build(), expect_failure=True)
+
+    assert requests_mock.call_count == 9  # the first attempt and 8 retries
+    assert len(waits(sleeps)) == 8
+    assert error_traces(output)[0] == (FailureType.transient_error, message)
+    assert records(output) == []
+
+
+def test_given_500s_that_persist_when_read_then_backoff_doubles_up_to_a_minute(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    requests_mock.get(AAPL_URL, [failure(500)])
+
+    read_stream(ConfigBuilder().build(), expect_failure=True)
+
+    assert waits(sleeps) == [2.0, 3.0, 5.0, 9.0, 17.0, 33.0, 61.0, 61.0]
+
+
+@pytest.mark.parametrize(("configured", "sent"), [(None, (10, 30)), (7, (10, 7))])
+def test_given_request_timeout_when_read_then_every_request_carries_it(
+    requests_mock: rm.Mocker, configured: int | None, sent: tuple[int, int]
+) -> None:
+    requests_mock.get(AAPL_URL, [ok()])
+    builder = ConfigBuilder()
+    if configured is not None:
+        builder.with_request_timeout_seconds(configured)
+
+    read_stream(builder.build())
+
+    assert [request.timeout for request in requests_mock.request_history] == [sent]
+
+
+def test_given_null_results_when_read_then_no_record_and_no_error(
+    requests_mock: rm.Mocker,
+) -> None:
+    requests_mock.get(AAPL_URL, json={"ticker": "AAPL", "resultsCount": 0, "results": None})
+
+    output = read_stream(ConfigBuilder().build())
+
+    assert records(output) == []
+    assert output.errors == []

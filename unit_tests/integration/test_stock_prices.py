@@ -1,0 +1,517 @@
+"""Read flows of the stock_prices stream against the CDK's HttpMocker.
+
+Each test declares every request the connector may send; HttpMocker fails the test on any
+other request and on any declared request that was not sent, so request counts are exact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import TestCase
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.state_builder import StateBuilder
+from freezegun import freeze_time
+
+from unit_tests.config_builder import ConfigBuilder
+from unit_tests.helpers import (
+    STREAM,
+    log_messages,
+    read_stream,
+    records,
+    records_and_states,
+    states,
+)
+from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.response_builder import AggsResponseBuilder, bar, empty_response
+
+# Tuesday 2024-03-12, 11:00 in New York: the market is open, today's daily bar is still forming.
+NOW = "2024-03-12T15:00:00Z"
+
+# Daily bars start at 00:00 New York time: 05:00Z in EST, 04:00Z in EDT (from 2024-03-10).
+FRI_2024_03_01 = 1709269200000
+MON_2024_03_04 = 1709528400000
+FRI_2024_03_08 = 1709874000000
+MON_2024_03_11 = 1710129600000
+TUE_2024_03_12 = 1710216000000
+
+
+def state(**tickers: str) -> list[Any]:
+    return (
+        StateBuilder()
+        .with_stream_state(STREAM, {t: {"timestamp": ts} for t, ts in tickers.items()})
+        .build()
+    )
+
+
+def aggs(
+    ticker: str = "AAPL", start: str = "2024-03-01", end: str = "2024-03-11"
+) -> AggsRequestBuilder:
+    return AggsRequestBuilder.aggs(ticker, start, end)
+
+
+class FullRefreshTest(TestCase):
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_one_page_when_read_then_emit_every_bar_with_every_field(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs().build(),
+            AggsResponseBuilder()
+            .with_bar(bar(FRI_2024_03_08).with_value("otc", True))
+            .with_bars(MON_2024_03_11)
+            .build(),
+        )
+
+        output = read_stream(ConfigBuilder().build(), SyncMode.full_refresh)
+
+        assert records(output) == [
+            {
+                "stock_ticker": "AAPL",
+                "date": "2024-03-08",
+                "timestamp": "2024-03-08T05:00:00Z",
+                "price": 172.75,
+                "open": 170.76,
+                "high": 172.97,
+                "low": 170.51,
+                "close": 172.75,
+                "volume": 1029145.0,
+                "vwap": 171.5053,
+                "transactions": 12850,
+                "otc": True,
+            },
+            {
+                "stock_ticker": "AAPL",
+                "date": "2024-03-11",
+                "timestamp": "2024-03-11T04:00:00Z",
+                "price": 172.75,
+                "open": 170.76,
+                "high": 172.97,
+                "low": 170.51,
+                "close": 172.75,
+                "volume": 1029145.0,
+                "vwap": 171.5053,
+                "transactions": 12850,
+                "otc": False,
+            },
+        ]
+        assert output.errors == []
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_bar_without_vwap_and_transactions_when_read_then_those_fields_are_absent(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs().build(),
+            AggsResponseBuilder().with_bar(bar(FRI_2024_03_08).without("vw").without("n")).build(),
+        )
+
+        output = read_stream(ConfigBuilder().build(), SyncMode.full_refresh)
+
+        # None values are dropped by the CDK's serializer: absent means null.
+        assert records(output) == [
+            {
+                "stock_ticker": "AAPL",
+                "date": "2024-03-08",
+                "timestamp": "2024-03-08T05:00:00Z",
+                "price": 172.75,
+                "open": 170.76,
+                "high": 172.97,
+                "low": 170.51,
+                "close": 172.75,
+                "volume": 1029145.0,
+                "otc": False,
+            }
+        ]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_saved_state_when_full_refresh_then_read_from_start_date(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(aggs().build(), AggsResponseBuilder().with_bars(FRI_2024_03_01).build())
+
+        output = read_stream(
+            ConfigBuilder().build(), SyncMode.full_refresh, state(AAPL="2024-03-08T05:00:00Z")
+        )
+
+        assert [r["timestamp"] for r in records(output)] == ["2024-03-01T05:00:00Z"]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_adjusted_false_when_read_then_ask_for_unadjusted_prices(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs().with_adjusted(False).build(),
+            AggsResponseBuilder().with_bars(FRI_2024_03_08).build(),
+        )
+
+        output = read_stream(ConfigBuilder().with_adjusted(False).build())
+
+        assert len(records(output)) == 1
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_multi_minute_bars_when_read_then_multiplier_and_timespan_in_path(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs().with_timespan("minute", 15).build(),
+            AggsResponseBuilder().with_bars(1709908200000).build(),  # 2024-03-08T14:30Z
+        )
+
+        output = read_stream(ConfigBuilder().with_timespan("minute", 15).build())
+
+        assert [(r["timestamp"], r["date"]) for r in records(output)] == [
+            ("2024-03-08T14:30:00Z", "2024-03-08")
+        ]
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T14:30:00Z"}}]
+
+
+class PaginationTest(TestCase):
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_three_pages_when_read_then_follow_next_url_to_the_end(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # The API names its own host in next_url; we ask our configured host for the same path,
+        # and send adjusted, sort and limit again so later pages cannot switch to adjusted prices.
+        page_2 = aggs(start=str(MON_2024_03_04)).with_adjusted(False).with_cursor("Y3Vyc29yMg")
+        page_3 = aggs(start=str(FRI_2024_03_08)).with_adjusted(False).with_cursor("Y3Vyc29yMw==")
+        http_mocker.get(
+            aggs().with_adjusted(False).build(),
+            AggsResponseBuilder()
+            .with_bars(FRI_2024_03_01)
+            .with_next_url(
+                "https://api.polygon.io/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11"
+                "?cursor=Y3Vyc29yMg"
+            )
+            .build(),
+        )
+        http_mocker.get(
+            page_2.build(),
+            AggsResponseBuilder()
+            .with_bars(MON_2024_03_04)
+            .with_next_url(
+                "https://api.massive.com/v2/aggs/ticker/AAPL/range/1/day/1709874000000/2024-03-11"
+                "?cursor=Y3Vyc29yMw%3D%3D&adjusted=true&limit=2&sort=desc"
+            )
+            .build(),
+        )
+        http_mocker.get(
+            page_3.build(), AggsResponseBuilder().with_bars(FRI_2024_03_08, MON_2024_03_11).build()
+        )
+
+        output = read_stream(ConfigBuilder().with_adjusted(False).build())
+
+        assert [r["date"] for r in records(output)] == [
+            "2024-03-01",
+            "2024-03-04",
+            "2024-03-08",
+            "2024-03-11",
+        ]
+        # One checkpoint for the window, after its last page.
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+        assert "AAPL: 4 bars from 2024-03-01 to 2024-03-11 in 3 requests." in log_messages(output)
+
+
+class WindowsTest(TestCase):
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_a_year_of_minute_bars_when_read_then_five_windows_and_a_checkpoint_after_each(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        window_bars = {
+            ("2023-01-01", "2023-03-19"): 1679083140000,  # 2023-03-17T19:59Z
+            ("2023-03-20", "2023-06-01"): 1685649540000,  # 2023-06-01T19:59Z
+            ("2023-06-02", "2023-08-16"): 1692215940000,  # 2023-08-16T19:59Z
+            ("2023-08-17", "2023-10-30"): 1698695940000,  # 2023-10-30T19:59Z
+            ("2023-10-31", "2023-12-31"): 1703883540000,  # 2023-12-29T20:59Z
+        }
+        for (start, end), last_bar in window_bars.items():
+            http_mocker.get(
+                aggs(start=start, end=end).with_timespan("minute").build(),
+                AggsResponseBuilder().with_bars(last_bar).build(),
+            )
+
+        output = read_stream(
+            ConfigBuilder().with_timespan("minute").with_dates("2023-01-01", "2023-12-31").build()
+        )
+
+        assert records_and_states(output) == [
+            ("record", "2023-03-17T19:59:00Z"),
+            ("state", {"AAPL": {"timestamp": "2023-03-17T19:59:00Z"}}),
+            ("record", "2023-06-01T19:59:00Z"),
+            ("state", {"AAPL": {"timestamp": "2023-06-01T19:59:00Z"}}),
+            ("record", "2023-08-16T19:59:00Z"),
+            ("state", {"AAPL": {"timestamp": "2023-08-16T19:59:00Z"}}),
+            ("record", "2023-10-30T19:59:00Z"),
+            ("state", {"AAPL": {"timestamp": "2023-10-30T19:59:00Z"}}),
+            ("record", "2023-12-29T20:59:00Z"),
+            ("state", {"AAPL": {"timestamp": "2023-12-29T20:59:00Z"}}),
+        ]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_daily_bars_over_ten_years_when_read_then_one_request_per_ticker(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        for ticker in ("AAPL", "MSFT"):
+            http_mocker.get(
+                aggs(ticker, "2014-03-01", "2024-03-11").build(),
+                AggsResponseBuilder(ticker).with_bars(FRI_2024_03_08).build(),
+            )
+
+        output = read_stream(
+            ConfigBuilder()
+            .with_tickers("AAPL", "MSFT")
+            .with_dates("2014-03-01", "2024-03-11")
+            .build()
+        )
+
+        assert [(r["stock_ticker"], r["date"]) for r in records(output)] == [
+            ("AAPL", "2024-03-08"),
+            ("MSFT", "2024-03-08"),
+        ]
+        assert states(output) == [
+            {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}},
+            {
+                "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
+                "MSFT": {"timestamp": "2024-03-08T05:00:00Z"},
+            },
+        ]
+
+
+class TimeZoneTest(TestCase):
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_daily_bars_across_the_dst_change_when_read_then_utc_instants_and_ny_dates(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs(start="2024-03-08", end="2024-03-11").build(),
+            AggsResponseBuilder().with_bars(1709874000000, 1710129600000).build(),
+        )
+
+        output = read_stream(ConfigBuilder().with_dates("2024-03-08", "2024-03-11").build())
+
+        assert [(r["timestamp"], r["date"]) for r in records(output)] == [
+            ("2024-03-08T05:00:00Z", "2024-03-08"),
+            ("2024-03-11T04:00:00Z", "2024-03-11"),
+        ]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_minute_bar_at_2330_new_york_when_read_then_date_stays_new_yorks(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs(start="2024-03-08", end="2024-03-08").with_timespan("minute").build(),
+            # 2024-03-08 23:30 EST is 2024-03-09 04:30 UTC.
+            AggsResponseBuilder().with_bars(1709958600000).build(),
+        )
+
+        output = read_stream(
+            ConfigBuilder().with_timespan("minute").with_dates("2024-03-08", "2024-03-08").build()
+        )
+
+        assert [(r["timestamp"], r["date"]) for r in records(output)] == [
+            ("2024-03-09T04:30:00Z", "2024-03-08")
+        ]
+
+
+class IncrementalTest(TestCase):
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_no_state_when_read_then_state_is_the_last_complete_bar(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs().build(), AggsResponseBuilder().with_bars(FRI_2024_03_08, MON_2024_03_11).build()
+        )
+
+        output = read_stream(ConfigBuilder().build())
+
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+
+    @HttpMocker()
+    def test_given_todays_bar_still_forming_when_synced_twice_then_it_is_read_again(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        config = ConfigBuilder().without("end_date").build()  # up to today
+        first = aggs(end="2024-03-12").build()
+        second = aggs(start="2024-03-12", end="2024-03-12").build()
+        third = aggs(start="2024-03-12", end="2024-03-13").build()
+        http_mocker.get(
+            first, AggsResponseBuilder().with_bars(MON_2024_03_11, TUE_2024_03_12).build()
+        )
+        http_mocker.get(second, AggsResponseBuilder().with_bars(TUE_2024_03_12).build())
+        http_mocker.get(third, AggsResponseBuilder().with_bars(TUE_2024_03_12).build())
+
+        # 11:00 in New York: today's bar is emitted, the cursor stays on yesterday's.
+        with freeze_time(NOW):
+            output = read_stream(config)
+        assert [r["date"] for r in records(output)] == ["2024-03-11", "2024-03-12"]
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+
+        # 23:59 in New York: the bar still has a minute to go; today is asked for again.
+        with freeze_time("2024-03-13T03:59:00Z"):
+            output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
+        assert [r["date"] for r in records(output)] == ["2024-03-12"]
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+
+        # 00:00 in New York on the 13th: the bar of the 12th is complete and becomes the cursor.
+        with freeze_time("2024-03-13T04:00:00Z"):
+            output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
+        assert [r["date"] for r in records(output)] == ["2024-03-12"]
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-12T04:00:00Z"}}]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_state_for_one_ticker_when_another_is_added_then_each_resumes_on_its_own(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs("AAPL", start="2024-03-08").build(),
+            AggsResponseBuilder().with_bars(FRI_2024_03_08).build(),
+        )
+        http_mocker.get(
+            aggs("MSFT").build(), AggsResponseBuilder("MSFT").with_bars(FRI_2024_03_01).build()
+        )
+
+        output = read_stream(
+            ConfigBuilder().with_tickers("AAPL", "MSFT").build(),
+            state=state(AAPL="2024-03-07T05:00:00Z"),
+        )
+
+        assert [(r["stock_ticker"], r["date"]) for r in records(output)] == [
+            ("AAPL", "2024-03-08"),
+            ("MSFT", "2024-03-01"),
+        ]
+        assert states(output) == [
+            {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}},
+            {
+                "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
+                "MSFT": {"timestamp": "2024-03-01T05:00:00Z"},
+            },
+        ]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_minute_state_when_read_then_resume_one_minute_after_the_cursor(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs(start="1709908260000").with_timespan("minute").build(),  # 2024-03-08T14:31Z
+            AggsResponseBuilder().with_bars(1709908260000).build(),
+        )
+
+        output = read_stream(
+            ConfigBuilder().with_timespan("minute").build(),
+            state=state(AAPL="2024-03-08T14:30:00Z"),
+        )
+
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T14:31:00Z"}}]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_cursor_on_end_dates_bar_when_read_then_no_request_and_no_record(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        output = read_stream(ConfigBuilder().build(), state=state(AAPL="2024-03-11T04:00:00Z"))
+
+        assert records(output) == []
+        assert output.errors == []
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_abnormal_far_future_state_when_read_then_no_request(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        for cursor in ("2099-01-01T05:00:00Z", "9999-12-31T23:59:59Z"):
+            output = read_stream(
+                ConfigBuilder().with_tickers("AAPL", "MSFT").build(),
+                state=state(AAPL=cursor, MSFT=cursor),
+            )
+            assert records(output) == []
+            assert output.errors == []
+            assert states(output)[-1] == {
+                "AAPL": {"timestamp": cursor},
+                "MSFT": {"timestamp": cursor},
+            }
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_legacy_stream_state_when_read_then_resume_after_its_date(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs(start="2024-03-08").build(),
+            AggsResponseBuilder().with_bars(FRI_2024_03_08).build(),
+        )
+
+        output = read_stream(
+            ConfigBuilder().build(),
+            state=StateBuilder().with_stream_state(STREAM, {"date": "2024-03-07"}).build(),
+        )
+
+        assert [r["date"] for r in records(output)] == ["2024-03-08"]
+        assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}]
+
+    @HttpMocker()
+    @freeze_time("2024-03-12T02:30:00Z")  # 22:30 on 2024-03-11 in New York
+    def test_given_legacy_config_when_read_then_sync_its_ticker_for_the_last_year(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(
+            aggs("TSLA", start="2023-03-12", end="2024-03-11").build(),
+            AggsResponseBuilder("TSLA").with_bars(FRI_2024_03_08, MON_2024_03_11).build(),
+        )
+
+        output = read_stream(ConfigBuilder().legacy("tsla").build())
+
+        assert [(r["stock_ticker"], r["date"]) for r in records(output)] == [
+            ("TSLA", "2024-03-08"),
+            ("TSLA", "2024-03-11"),
+        ]
+        # Today's (2024-03-11) bar closes at midnight in New York: not yet the cursor.
+        assert states(output) == [{"TSLA": {"timestamp": "2024-03-08T05:00:00Z"}}]
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_unknown_ticker_when_read_then_warn_and_sync_the_others(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(aggs("ZZZZ").build(), empty_response("ZZZZ"))
+        http_mocker.get(
+            aggs("AAPL").build(), AggsResponseBuilder().with_bars(FRI_2024_03_08).build()
+        )
+
+        output = read_stream(ConfigBuilder().with_tickers("ZZZZ", "AAPL").build())
+
+        assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
+        assert output.errors == []
+        assert log_messages(output, "WARN") == [
+            "ZZZZ: the API returned no bars from 2024-03-01 to 2024-03-11. "
+            "If that range holds trading days, check the symbol."
+        ]
+        assert states(output)[-1] == {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
+
+    @HttpMocker()
+    @freeze_time(NOW)
+    def test_given_only_today_left_and_no_bar_yet_when_read_then_no_warning(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.get(aggs(start="2024-03-12", end="2024-03-12").build(), empty_response("AAPL"))
+
+        output = read_stream(
+            ConfigBuilder().without("end_date").build(), state=state(AAPL="2024-03-11T04:00:00Z")
+        )
+
+        assert records(output) == []
+        assert log_messages(output, "WARN") == []

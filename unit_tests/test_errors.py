@@ -1,0 +1,240 @@
+"""errors.py: reading the API's reasons, classifying answers, and how long to wait."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
+
+from source_stock_ticker_api.errors import (
+    MAX_RETRIES,
+    PARSED_BODY,
+    PolygonBackoffStrategy,
+    PolygonErrorHandler,
+    api_reason,
+    as_sentence,
+    describe_request,
+)
+
+AGGS_URL = (
+    "http://127.0.0.1:8999/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
+    "?adjusted=true&sort=asc&limit=50000"
+)
+
+
+def response(
+    status: int,
+    body: Any = None,
+    *,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    reason: str = "",
+    url: str = AGGS_URL,
+) -> requests.Response:
+    answer = requests.Response()
+    answer.status_code = status
+    answer.reason = reason
+    answer._content = content if content is not None else json.dumps(body).encode()
+    answer.headers.update(headers or {})
+    answer.request = requests.Request("GET", url).prepare()
+    answer.url = url
+    return answer
+
+
+class TestApiReason:
+    def test_prefers_the_error_field(self) -> None:
+        assert api_reason(response(401, {"status": "ERROR", "error": "Unknown API Key"})) == (
+            "Unknown API Key"
+        )
+
+    def test_falls_back_to_the_message_field(self) -> None:
+        body = {"status": "NOT_AUTHORIZED", "message": "You are not entitled to this data."}
+        assert api_reason(response(403, body)) == "You are not entitled to this data."
+
+    def test_without_json_reason_uses_the_status_line(self) -> None:
+        assert (
+            api_reason(response(502, content=b"<html>", reason="Bad Gateway"))
+            == "HTTP 502 Bad Gateway"
+        )
+        assert api_reason(response(500, {"error": ""})) == "HTTP 500"
+        assert api_reason(response(500, ["not", "an", "object"])) == "HTTP 500"
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ("Unknown API Key", "Unknown API Key."),
+        (
+            "Your plan doesn't include this data timeframe.",
+            "Your plan doesn't include this data timeframe.",
+        ),
+        ("Wait!  ", "Wait!"),
+        ("Why?", "Why?"),
+    ],
+)
+def test_as_sentence_adds_a_full_stop_only_when_missing(text: str, sentence: str) -> None:
+    assert as_sentence(text) == sentence
+
+
+@pytest.mark.parametrize(
+    ("url", "description"),
+    [
+        (AGGS_URL, "AAPL day bars from 2024-03-01 to 2024-03-11"),
+        (
+            "http://h/v2/aggs/ticker/BRK.A/range/5/minute/1709908260000/2024-03-11?cursor=x",
+            "BRK.A 5-minute bars from 2024-03-08T14:31:00+00:00 to 2024-03-11",
+        ),
+        (
+            "http://h/v2/aggs/ticker/C%3AEURUSD/range/1/hour/2024-01-02/2024-01-03",
+            ("C:EURUSD hour bars from 2024-01-02 to 2024-01-03"),
+        ),
+        ("http://h/v2/aggs/ticker/AAPL/prev", "AAPL previous-day bar"),
+        ("http://h/v3/reference/tickers", "the API"),
+        (None, "the API"),
+    ],
+)
+def test_describe_request_names_ticker_and_range_never_the_query(
+    url: str | None, description: str
+) -> None:
+    assert describe_request(url) == description
+
+
+class TestErrorHandler:
+    handler = PolygonErrorHandler(logging.getLogger("test"))
+
+    def test_allows_as_many_retries_as_documented(self) -> None:
+        assert self.handler.max_retries == MAX_RETRIES == 8
+
+    def test_valid_200_succeeds_and_keeps_the_parsed_body(self) -> None:
+        answer = response(200, {"results": [], "status": "OK"})
+        resolution = self.handler.interpret_response(answer)
+        assert resolution.response_action == ResponseAction.SUCCESS
+        assert getattr(answer, PARSED_BODY) == {"results": [], "status": "OK"}
+
+    def test_truncated_200_is_retried_as_transient(self) -> None:
+        resolution = self.handler.interpret_response(response(200, content=b'{"results": [{"o"'))
+        assert resolution.response_action == ResponseAction.RETRY
+        assert resolution.failure_type == FailureType.transient_error
+        assert resolution.error_message == (
+            "The API sent an incomplete or malformed body for "
+            "AAPL day bars from 2024-03-01 to 2024-03-11."
+        )
+
+    @pytest.mark.parametrize(
+        ("status", "body", "message"),
+        [
+            (
+                401,
+                {"status": "ERROR", "error": "Unknown API Key"},
+                "The API rejected the API key (Unknown API Key). "
+                "Check api_key: copy it again from your Polygon.io / Massive.com dashboard.",
+            ),
+            (
+                403,
+                {
+                    "status": "NOT_AUTHORIZED",
+                    "message": "You are not entitled to this data. "
+                    "Please upgrade your plan at https://polygon.io/pricing",
+                },
+                "The API refused AAPL day bars from 2024-03-01 to 2024-03-11: You are not "
+                "entitled to this data. Please upgrade your plan at https://polygon.io/pricing. "
+                "Choose a timespan and start_date your plan includes, or upgrade the plan.",
+            ),
+            (
+                400,
+                {
+                    "status": "ERROR",
+                    "error": "The parameter 'to' cannot be a time that occurs before 'from'",
+                },
+                "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: The "
+                "parameter 'to' cannot be a time that occurs before 'from'. Check the ticker, "
+                "dates, timespan and api_url in the configuration.",
+            ),
+            (
+                404,
+                {"status": "NOT_FOUND", "message": "Not found."},
+                "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: Not found. "
+                "Check the ticker, dates, timespan and api_url in the configuration.",
+            ),
+        ],
+    )
+    def test_client_errors_fail_as_config_errors_quoting_the_api(
+        self, status: int, body: dict[str, str], message: str
+    ) -> None:
+        resolution = self.handler.interpret_response(response(status, body))
+        assert resolution.response_action == ResponseAction.FAIL
+        assert resolution.failure_type == FailureType.config_error
+        assert resolution.error_message == message
+
+    @pytest.mark.parametrize("status", [413, 499, 500, 502, 503, 504])
+    def test_server_trouble_is_retried(self, status: int) -> None:
+        resolution = self.handler.interpret_response(response(status, {}))
+        assert resolution.response_action == ResponseAction.RETRY
+        assert resolution.failure_type == FailureType.transient_error
+
+    def test_429_is_rate_limited(self) -> None:
+        resolution = self.handler.interpret_response(response(429, {"status": "ERROR"}))
+        assert resolution.response_action == ResponseAction.RATE_LIMITED
+        assert resolution.failure_type == FailureType.transient_error
+
+    @pytest.mark.parametrize(
+        "exception",
+        [
+            requests.exceptions.ConnectTimeout("connect timed out"),
+            requests.exceptions.ReadTimeout("read timed out"),
+            requests.exceptions.ConnectionError("connection reset"),
+            requests.exceptions.ChunkedEncodingError("truncated chunk"),
+        ],
+    )
+    def test_network_failures_are_retried(self, exception: requests.RequestException) -> None:
+        resolution = self.handler.interpret_response(exception)
+        assert resolution.response_action == ResponseAction.RETRY
+        assert resolution.failure_type == FailureType.transient_error
+        assert resolution.error_message == (
+            f"Could not get a response from the API ({type(exception).__name__}); retrying."
+        )
+
+
+class TestBackoffStrategy:
+    def test_retry_after_is_honoured_on_429(self) -> None:
+        strategy = PolygonBackoffStrategy(requests_per_minute=5)
+        answer = response(429, {}, headers={"Retry-After": "7"})
+        assert strategy.backoff_time(answer, attempt_count=1) == 7.0
+
+    def test_retry_after_is_honoured_on_503_and_capped_at_five_minutes(self) -> None:
+        strategy = PolygonBackoffStrategy(requests_per_minute=5)
+        assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "2.5"}), 1) == 2.5
+        assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "3600"}), 1) == 300
+        assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "-3"}), 1) == 0.0
+
+    def test_429_without_retry_after_waits_a_plan_slot_then_doubles_up_to_a_minute(self) -> None:
+        strategy = PolygonBackoffStrategy(requests_per_minute=5)
+        answer = response(429, {})
+        assert [strategy.backoff_time(answer, attempt) for attempt in range(1, 6)] == [
+            12.0,
+            24.0,
+            48.0,
+            60.0,
+            60.0,
+        ]
+
+    def test_429_with_unreadable_retry_after_falls_back_to_the_slot(self) -> None:
+        strategy = PolygonBackoffStrategy(requests_per_minute=60)
+        answer = response(429, {}, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+        assert strategy.backoff_time(answer, attempt_count=2) == 2.0
+
+    def test_other_failures_back_off_exponentially_up_to_a_minute(self) -> None:
+        strategy = PolygonBackoffStrategy(requests_per_minute=5)
+        waits = [strategy.backoff_time(response(500, {}), attempt) for attempt in range(1, 9)]
+        assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+
+    def test_exceptions_without_response_back_off_exponentially(self) -> None:
+        strategy = PolygonBackoffStrategy(requests_per_minute=5)
+        timeout = requests.exceptions.ReadTimeout("read timed out")
+        assert strategy.backoff_time(timeout, attempt_count=3) == 4.0
+        assert strategy.backoff_time(None, attempt_count=1) == 1.0

@@ -1,0 +1,325 @@
+"""streams.py without HTTP: state in and out, slices, and how each request is formed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+import requests
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
+from freezegun import freeze_time
+
+from source_stock_ticker_api.config import ConfigError, parse_config
+from source_stock_ticker_api.streams import StockPrices, state_timestamp
+from unit_tests.config_builder import API_KEY, ConfigBuilder
+
+NOW = "2024-03-12T15:00:00Z"
+
+
+def stream(builder: ConfigBuilder | None = None) -> StockPrices:
+    config = parse_config((builder or ConfigBuilder()).build())
+    return StockPrices(config=config, authenticator=TokenAuthenticator(API_KEY))
+
+
+def slices(prices: StockPrices, sync_mode: SyncMode = SyncMode.incremental) -> list[dict[str, Any]]:
+    return [dict(s or {}) for s in prices.stream_slices(sync_mode=sync_mode)]
+
+
+def page(body: dict[str, Any]) -> requests.Response:
+    answer = requests.Response()
+    answer.status_code = 200
+    answer._content = json.dumps(body).encode()
+    return answer
+
+
+@freeze_time(NOW)
+class TestState:
+    def test_starts_empty(self) -> None:
+        assert stream().state == {}
+
+    def test_empty_state_is_ignored(self) -> None:
+        prices = stream()
+        prices.state = {}
+        assert prices.state == {}
+
+    def test_per_ticker_state_is_kept_as_is(self) -> None:
+        prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
+        prices.state = {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
+        assert prices.state == {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
+
+    def test_legacy_date_becomes_a_cursor_for_every_ticker(self) -> None:
+        prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
+        prices.state = {"date": "2024-03-07"}
+        assert prices.state == {
+            "AAPL": {"timestamp": "2024-03-07T05:00:00Z"},
+            "MSFT": {"timestamp": "2024-03-07T05:00:00Z"},
+        }
+
+    def test_legacy_date_in_summer_is_midnight_edt(self) -> None:
+        prices = stream(ConfigBuilder().with_dates("2023-07-01", "2023-07-10"))
+        prices.state = {"date": "2023-07-05"}
+        assert prices.state == {"AAPL": {"timestamp": "2023-07-05T04:00:00Z"}}
+
+    def test_legacy_date_does_not_override_a_ticker_cursor(self) -> None:
+        prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
+        prices.state = {"date": "2024-03-07", "AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
+        assert prices.state == {
+            "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
+            "MSFT": {"timestamp": "2024-03-07T05:00:00Z"},
+        }
+
+    @pytest.mark.parametrize(
+        ("state", "message"),
+        [
+            (
+                ["AAPL"],
+                "The saved state for stock_prices is not a JSON object. Reset it.",
+            ),
+            (
+                {"date": "07/03/2024"},
+                "The saved state has date '07/03/2024', not a YYYY-MM-DD date. Reset it.",
+            ),
+            (
+                {"AAPL": "2024-03-08T05:00:00Z"},
+                "The saved state for ticker 'AAPL' is '2024-03-08T05:00:00Z', not "
+                '{"timestamp": "..."}. Reset the stock_prices stream to start over.',
+            ),
+            (
+                {"AAPL": {"date": "2024-03-08"}},
+                "The saved state for ticker 'AAPL' is {'date': '2024-03-08'}, not "
+                '{"timestamp": "..."}. Reset the stock_prices stream to start over.',
+            ),
+            (
+                {"AAPL": {"timestamp": "2024-03-08T05:00:00"}},
+                "The saved state holds '2024-03-08T05:00:00' where a UTC timestamp such as "
+                "2024-01-02T05:00:00Z belongs. Reset the stock_prices stream to start over "
+                "from start_date.",
+            ),
+            (
+                {"AAPL": {"timestamp": 1709874000000}},
+                "The saved state holds 1709874000000 where a UTC timestamp such as "
+                "2024-01-02T05:00:00Z belongs. Reset the stock_prices stream to start over "
+                "from start_date.",
+            ),
+        ],
+    )
+    def test_unreadable_state_is_a_config_error_saying_how_to_recover(
+        self, state: Any, message: str
+    ) -> None:
+        with pytest.raises(ConfigError) as error:
+            stream().state = state
+        assert error.value.message == message
+
+
+def test_state_timestamp_reads_utc_and_offset_instants() -> None:
+    assert state_timestamp("2024-03-08T05:00:00Z") == 1709874000000
+    assert state_timestamp("2024-03-08T00:00:00-05:00") == 1709874000000
+    assert state_timestamp("2024-03-08T05:00:00.123Z") == 1709874000123
+
+
+@freeze_time(NOW)
+class TestSlices:
+    def test_without_state_each_ticker_starts_at_start_date(self) -> None:
+        assert slices(stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))) == [
+            {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"},
+            {"ticker": "MSFT", "from": "2024-03-01", "to": "2024-03-11"},
+        ]
+
+    def test_daily_cursor_resumes_on_the_next_date(self) -> None:
+        prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
+        prices.state = {"AAPL": {"timestamp": "2024-03-07T05:00:00Z"}}
+        assert slices(prices) == [
+            {"ticker": "AAPL", "from": "2024-03-08", "to": "2024-03-11"},
+            {"ticker": "MSFT", "from": "2024-03-01", "to": "2024-03-11"},
+        ]
+
+    def test_full_refresh_ignores_state(self) -> None:
+        prices = stream()
+        prices.state = {"AAPL": {"timestamp": "2024-03-07T05:00:00Z"}}
+        assert slices(prices, SyncMode.full_refresh) == [
+            {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"}
+        ]
+
+    def test_minute_cursor_resumes_one_minute_later_as_unix_ms(self) -> None:
+        prices = stream(ConfigBuilder().with_timespan("minute"))
+        prices.state = {"AAPL": {"timestamp": "2024-03-08T14:30:00Z"}}
+        # 2024-03-08T14:31:00Z
+        assert slices(prices) == [{"ticker": "AAPL", "from": "1709908260000", "to": "2024-03-11"}]
+
+    def test_weekly_cursor_resumes_on_the_next_sunday(self) -> None:
+        prices = stream(
+            ConfigBuilder().with_timespan("week").with_dates("2024-01-01", "2024-03-11")
+        )
+        prices.state = {"AAPL": {"timestamp": "2024-03-03T05:00:00Z"}}
+        assert slices(prices) == [{"ticker": "AAPL", "from": "2024-03-10", "to": "2024-03-11"}]
+
+    def test_cursor_before_start_date_starts_at_start_date(self) -> None:
+        prices = stream()
+        prices.state = {"AAPL": {"timestamp": "2020-01-02T05:00:00Z"}}
+        assert slices(prices) == [{"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"}]
+
+    @pytest.mark.parametrize(
+        ("timespan", "cursor"),
+        [
+            # end_date's own bar
+            ("day", "2024-03-11T04:00:00Z"),
+            ("week", "2024-03-10T05:00:00Z"),  # Sunday 00:00 EST
+            ("minute", "2024-03-12T03:59:00Z"),
+            # abnormal far-future states
+            *[
+                (timespan, cursor)
+                for timespan in ("minute", "day", "week", "month", "year")
+                # The bar after 9999-12-31 would not fit in a datetime: no arithmetic on it.
+                for cursor in ("2099-01-01T05:00:00Z", "9999-12-31T23:59:59Z")
+            ],
+        ],
+    )
+    def test_cursor_at_end_date_or_later_gives_no_slice(self, timespan: str, cursor: str) -> None:
+        prices = stream(ConfigBuilder().with_timespan(timespan))
+        prices.state = {"AAPL": {"timestamp": cursor}}
+        assert slices(prices) == []
+
+    def test_minute_cursor_on_the_last_bar_of_end_date_still_asks_for_the_rest_of_the_day(
+        self,
+    ) -> None:
+        prices = stream(ConfigBuilder().with_timespan("minute"))
+        prices.state = {"AAPL": {"timestamp": "2024-03-12T00:59:00Z"}}  # 20:59 ET on 03-11
+        assert slices(prices) == [{"ticker": "AAPL", "from": "1710205200000", "to": "2024-03-11"}]
+
+
+@freeze_time(NOW)
+class TestRequests:
+    first_page = {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"}
+
+    def test_first_page_path(self) -> None:
+        prices = stream(ConfigBuilder().with_timespan("minute", 15))
+        assert prices.url_base == "http://127.0.0.1:8999/"
+        assert (
+            prices.path(stream_slice=self.first_page)
+            == "v2/aggs/ticker/AAPL/range/15/minute/2024-03-01/2024-03-11"
+        )
+
+    def test_symbols_with_dots_and_colons_are_not_escaped(self) -> None:
+        prices = stream()
+        for ticker in ("BRK.A", "C:EURUSD", "X:BTC-USD"):
+            path = prices.path(stream_slice={**self.first_page, "ticker": ticker})
+            assert path == f"v2/aggs/ticker/{ticker}/range/1/day/2024-03-01/2024-03-11"
+
+    def test_first_page_params(self) -> None:
+        assert stream().request_params(stream_state={}, stream_slice=self.first_page) == {
+            "adjusted": "true",
+            "sort": "asc",
+            "limit": 50000,
+        }
+
+    def test_unadjusted_prices_are_asked_for_explicitly(self) -> None:
+        params = stream(ConfigBuilder().with_adjusted(False)).request_params(
+            stream_state={}, stream_slice=self.first_page
+        )
+        assert params["adjusted"] == "false"
+
+    def test_next_url_keeps_its_path_and_cursor_only(self) -> None:
+        token = stream().next_page_token(
+            page(
+                {
+                    "results": [],
+                    "next_url": "https://api.polygon.io/v2/aggs/ticker/AAPL/range/1/day/"
+                    "1709528400000/2024-03-11?cursor=bGltaXQ9MiZzb3J0PWFzYw&apiKey=leak"
+                    "&APIKEY=leak&adjusted=true&limit=2&sort=desc",
+                }
+            )
+        )
+        assert token == {
+            "path": "/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11",
+            "query": [("cursor", "bGltaXQ9MiZzb3J0PWFzYw")],
+        }
+
+    def test_next_page_is_asked_on_our_host_with_our_params(self) -> None:
+        prices = stream(ConfigBuilder().with_adjusted(False))
+        token = {
+            "path": "/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11",
+            "query": [("cursor", "abc==")],
+        }
+        assert prices.path(stream_slice=self.first_page, next_page_token=token) == (
+            "v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11"
+        )
+        assert prices.request_params(
+            stream_state={}, stream_slice=self.first_page, next_page_token=token
+        ) == {"cursor": "abc==", "adjusted": "false", "sort": "asc", "limit": 50000}
+
+    @pytest.mark.parametrize("body", [{"results": []}, {"next_url": None}, {"next_url": ""}, []])
+    def test_no_next_url_means_last_page(self, body: Any) -> None:
+        assert stream().next_page_token(page(body)) is None
+
+    def test_timeouts(self) -> None:
+        kwargs = stream(ConfigBuilder().with_request_timeout_seconds(12)).request_kwargs(
+            stream_state={}, stream_slice=self.first_page
+        )
+        assert kwargs == {"timeout": (10, 12)}
+
+
+@freeze_time(NOW)
+class TestParseResponse:
+    def parse(self, prices: StockPrices, body: dict[str, Any]) -> list[Mapping[str, Any]]:
+        return list(
+            prices.parse_response(
+                page(body),
+                stream_state={},
+                stream_slice={"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-12"},
+            )
+        )
+
+    def test_each_bar_becomes_a_record_with_every_field(self) -> None:
+        bar = {
+            "o": 1.5,
+            "h": 2.5,
+            "l": 1.25,
+            "c": 2.0,
+            "v": 1.029145e6,
+            "vw": 1.9,
+            "n": 7,
+            "t": 1709874000000,
+            "otc": True,
+        }
+        assert self.parse(stream(), {"results": [bar]}) == [
+            {
+                "stock_ticker": "AAPL",
+                "date": "2024-03-08",
+                "timestamp": "2024-03-08T05:00:00Z",
+                "price": 2.0,
+                "open": 1.5,
+                "high": 2.5,
+                "low": 1.25,
+                "close": 2.0,
+                "volume": 1029145.0,
+                "vwap": 1.9,
+                "transactions": 7,
+                "otc": True,
+            }
+        ]
+
+    @pytest.mark.parametrize("body", [{"resultsCount": 0}, {"results": None}, {"results": []}])
+    def test_a_page_without_bars_gives_no_record(self, body: dict[str, Any]) -> None:
+        prices = stream()
+        assert self.parse(prices, body) == []
+        assert prices.state == {}
+
+    def test_cursor_moves_to_the_last_complete_bar_only(self) -> None:
+        prices = stream()
+        bars = [
+            {"o": 1, "h": 1, "l": 1, "c": 1, "v": 1, "t": t}
+            for t in (1710129600000, 1710216000000)  # 2024-03-11, 2024-03-12 (still trading)
+        ]
+        assert len(self.parse(prices, {"results": bars})) == 2
+        assert prices.state == {"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}
+
+    def test_cursor_never_moves_back(self) -> None:
+        prices = stream()
+        prices.state = {"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}
+        self.parse(
+            prices, {"results": [{"o": 1, "h": 1, "l": 1, "c": 1, "v": 1, "t": 1709874000000}]}
+        )
+        assert prices.state == {"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}
