@@ -1,0 +1,119 @@
+"""`python -m polygon_sandbox`: run the sandbox until SIGTERM/SIGINT.
+
+The first stdout line is `SANDBOX_URL=http://host:port` (flushed), so a parent process started
+with `--port 0` learns where to connect; nothing else is written to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from .faults import Faults
+from .server import Sandbox, parse_instant
+
+
+def _numbers(text: str) -> list[int]:
+    """`1,4,7` → [1, 4, 7] (schedules of data-request numbers)."""
+    try:
+        return [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from exc
+
+
+def _flag(parser: argparse._ActionsContainer, name: str, **kwargs: Any) -> None:
+    """Accept both --error-rate and --error_rate (the Faults field name)."""
+    names = ["--" + name.replace("_", "-")] + (["--" + name] if "_" in name else [])
+    parser.add_argument(*names, dest=name, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m polygon_sandbox",
+        description="Local stand-in of the Polygon.io / Massive.com REST API.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--now",
+        type=parse_instant,
+        default=None,
+        help="freeze the clock (ISO-8601, e.g. 2024-03-01T21:00:00Z)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    _flag(parser, "rate_window_seconds", type=float, default=60.0, help="length of a rate window")
+    parser.add_argument(
+        "--log-requests", action="store_true", help="one line per request on stderr"
+    )
+    faults = parser.add_argument_group("faults (all off by default)")
+    _flag(faults, "rate_limit", type=int, default=None, help="requests per window per key")
+    _flag(faults, "retry_after", action="store_true", help="send Retry-After with 429s")
+    _flag(faults, "error_rate", type=float, default=0.0)
+    _flag(faults, "error_schedule", type=_numbers, default=[])
+    _flag(faults, "slow_schedule", type=_numbers, default=[])
+    _flag(faults, "slow_seconds", type=float, default=Faults.slow_seconds)
+    _flag(faults, "drop_schedule", type=_numbers, default=[])
+    _flag(faults, "drop_rate", type=float, default=0.0)
+    _flag(faults, "truncate_schedule", type=_numbers, default=[])
+    _flag(faults, "truncate_rate", type=float, default=0.0)
+    _flag(faults, "forbid_ticker", default=None)
+    _flag(faults, "forbid_after", type=int, default=0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    faults = Faults(
+        rate_limit=args.rate_limit,
+        retry_after=args.retry_after,
+        error_rate=args.error_rate,
+        error_schedule=args.error_schedule,
+        slow_schedule=args.slow_schedule,
+        slow_seconds=args.slow_seconds,
+        drop_schedule=args.drop_schedule,
+        drop_rate=args.drop_rate,
+        truncate_schedule=args.truncate_schedule,
+        truncate_rate=args.truncate_rate,
+        forbid_ticker=args.forbid_ticker,
+        forbid_after=args.forbid_after,
+    )
+    try:
+        faults.validate()
+    except ValueError as exc:
+        print(f"polygon_sandbox: {exc}", file=sys.stderr)
+        return 2
+    sandbox = Sandbox(
+        now=args.now,
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        faults=faults,
+        rate_window_seconds=args.rate_window_seconds,
+        log_requests=args.log_requests,
+    )
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    sandbox.start()
+    print(f"SANDBOX_URL={sandbox.url}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
