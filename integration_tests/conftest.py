@@ -1,0 +1,223 @@
+"""Shared set-up for integration_tests/. Everything here is generic; add to it, keep it generic.
+
+Hooks
+- The CDK standard suite's command-line options (`--connector-image`, `--read-from-streams`, ...)
+  are registered here, so `integration_tests/test_standard_suite.py` runs from a plain `pytest`.
+  (The suite's `pytest_generate_tests` is imported by that module alone, not registered globally.)
+- Tests that need a Docker engine (the suite's `image_tests`) are *deselected*, with the reason
+  printed after collection and in the summary, when they cannot work here: no Docker CLI or engine,
+  or (against the sandbox) a container that cannot reach the sandbox on this host's loopback.
+- The suite parametrizes each of its tests with every config of acceptance-test-config.yml and
+  skips the pairs whose section does not run that test's command (`test_check` runs only for
+  `connection` configs, ...). Those pairs are deselected instead, with a count, so a run reports
+  what ran and passed, not a list of no-op skips.
+
+Fixtures
+- `loopback_only`: fails any connection (or DNS lookup) this process makes to a host other than
+  the loopback interface. Subprocesses are not covered: give them loopback URLs.
+- `fixed_now`: a function that sets `STOCK_TICKER_API_NOW` (the connector's clock) for one test.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LIVE_ENV_VAR = "STOCK_TICKER_API_LIVE"
+"""Set to 1 to run the acceptance tests against the real API with secrets/config.json."""
+LIVE_CONFIG_ENV_VAR = "STOCK_TICKER_API_LIVE_CONFIG"
+"""Another config file than secrets/config.json for live mode."""
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_NOTES = pytest.StashKey[list[str]]()
+# Docker tests that talk to the API: in a container, 127.0.0.1 is the container, not the sandbox.
+_DOCKER_TESTS_NEEDING_THE_API = (
+    "test_docker_image_build_and_check",
+    "test_docker_image_build_and_discover",
+    "test_docker_image_build_and_read",
+)
+_DOCKER_TEST_NEEDING_THE_REGISTRY = "test_docker_image_spec_backward_compatibility"
+# The command each scenario-parametrized standard test runs (its `skip_unless_runs` argument).
+_STANDARD_TEST_COMMANDS = {
+    "test_config_matches_spec": "spec",
+    "test_check": "check",
+    "test_discover": "discover",
+    "test_basic_read": "read",
+    "test_fail_read_with_bad_catalog": "read",
+}
+
+
+def live_mode() -> bool:
+    """Whether this run targets the real API (see LIVE_ENV_VAR)."""
+    return os.environ.get(LIVE_ENV_VAR, "").strip().lower() in {"1", "true", "yes"}
+
+
+def live_config_path() -> Path:
+    """The config holding a real API key that live mode uses."""
+    return Path(os.environ.get(LIVE_CONFIG_ENV_VAR) or REPO_ROOT / "secrets" / "config.json")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    from airbyte_cdk.test.standard_tests import pytest_hooks
+
+    pytest_hooks.pytest_addoption(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "image_tests: builds and runs the connector's Docker image")
+    config.addinivalue_line("markers", "requires_creds: needs secrets/ (a real API key)")
+    config.stash[_NOTES] = []
+
+
+def _docker_engine_problem() -> str | None:
+    """Why no Docker engine can run containers here, or None when one can."""
+    if shutil.which("docker") is None:
+        return "no `docker` CLI on PATH"
+    try:
+        done = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "`docker info` did not answer within 20 s"
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        return f"no Docker engine is running (`docker info`: {lines[-1] if lines else 'failed'})"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _deselect_inapplicable_scenarios(config, items)
+    _deselect_docker_tests(config, items)
+
+
+def _deselect_inapplicable_scenarios(config: pytest.Config, items: list[pytest.Item]) -> None:
+    inapplicable = []
+    for item in items:
+        scenario = getattr(getattr(item, "callspec", None), "params", {}).get("scenario")
+        command = _STANDARD_TEST_COMMANDS.get(getattr(item, "originalname", ""))
+        if command and hasattr(scenario, "runs") and not scenario.runs(command):
+            inapplicable.append(item)
+    if not inapplicable:
+        return
+    config.hook.pytest_deselected(items=inapplicable)
+    dropped = set(inapplicable)
+    items[:] = [item for item in items if item not in dropped]
+    config.stash[_NOTES].append(
+        f"deselected {len(inapplicable)} standard test(s) paired with a config whose section of "
+        "acceptance-test-config.yml does not run that test's command (the suite skips them)."
+    )
+
+
+def _deselect_docker_tests(config: pytest.Config, items: list[pytest.Item]) -> None:
+    image_tests = [item for item in items if item.get_closest_marker("image_tests")]
+    if not image_tests:
+        return
+    reasons: dict[str, list[pytest.Item]] = {}
+    engine_problem = _docker_engine_problem()
+    for item in image_tests:
+        name = getattr(item, "originalname", item.name)
+        if engine_problem:
+            reason = f"they need a Docker engine and {engine_problem}"
+        elif not live_mode() and name in _DOCKER_TESTS_NEEDING_THE_API:
+            reason = (
+                "the connector in a container cannot reach the sandbox on this host's loopback "
+                f"(run them against the real API with {LIVE_ENV_VAR}=1)"
+            )
+        elif not live_mode() and name == _DOCKER_TEST_NEEDING_THE_REGISTRY:
+            reason = "it compares with the spec in Airbyte's public registry, over the network"
+        else:
+            continue
+        reasons.setdefault(reason, []).append(item)
+    deselected = [item for group in reasons.values() for item in group]
+    if not deselected:
+        return
+    config.hook.pytest_deselected(items=deselected)
+    dropped = set(deselected)
+    items[:] = [item for item in items if item not in dropped]
+    for reason, group in reasons.items():
+        names = sorted({getattr(item, "originalname", item.name) for item in group})
+        config.stash[_NOTES].append(
+            f"deselected {len(group)} Docker image test(s) ({', '.join(names)}): {reason}."
+        )
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    return list(config.stash.get(_NOTES, []))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for note in config.stash.get(_NOTES, []):
+        terminalreporter.write_line(note)
+
+
+def _is_loopback(host: Any) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode()
+    if not isinstance(host, str):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any in-process connection or name lookup beyond loopback fails the test loudly."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def refuse(what: str, host: Any) -> None:
+        raise AssertionError(f"{what} {host!r} attempted: this test must stay on loopback")
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            refuse("connection to", address)
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        check(sock, address)
+        real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _is_loopback(host):
+            refuse("name lookup of", host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime], None]]:
+    """`fixed_now(dt)` sets the connector's "now" (env STOCK_TICKER_API_NOW) until the test ends.
+
+    Connector subprocesses started afterwards inherit it; in-process runs read it on each call.
+    """
+
+    def set_now(moment: datetime) -> None:
+        assert moment.tzinfo is not None, "give an aware datetime"
+        iso = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        monkeypatch.setenv("STOCK_TICKER_API_NOW", iso)
+
+    yield set_now
