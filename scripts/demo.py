@@ -53,8 +53,6 @@ def run_demo(url: str) -> None:
     }
     config_path = write("config.json", config)
     catalog_path = ROOT / "integration_tests" / "configured_catalog.json"
-    if not catalog_path.exists():
-        catalog_path = write("catalog.json", catalog())
 
     spec = connector(["spec"], "spec", START_NOW)
     fields = list(spec[0]["spec"]["connectionSpecification"]["properties"])
@@ -132,27 +130,6 @@ def write(name: str, content: Any) -> Path:
     path = OUTPUT / name
     path.write_text(json.dumps(content, indent=2))
     return path
-
-
-def catalog() -> dict[str, Any]:
-    schema = json.loads((ROOT / "source_stock_ticker_api/schemas/stock_prices.json").read_text())
-    stream = {
-        "name": "stock_prices",
-        "json_schema": schema,
-        "supported_sync_modes": ["full_refresh", "incremental"],
-        "source_defined_cursor": True,
-        "default_cursor_field": ["timestamp"],
-    }
-    return {
-        "streams": [
-            {
-                "stream": stream,
-                "sync_mode": "incremental",
-                "destination_sync_mode": "append",
-                "cursor_field": ["timestamp"],
-            }
-        ]
-    }
 
 
 if __name__ == "__main__":
