@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,3 +116,97 @@ def last_state_message(run: ConnectorRun) -> list[dict[str, Any]]:
     """The state file the platform would hand back: the last STATE message seen."""
     (last,) = run.of_type("STATE")[-1:]
     return [last["state"]]
+
+
+def assert_secret_nowhere(run: ConnectorRun, sandbox: Any, key: str) -> None:
+    """The key appears in no output line, record, state or URL the sandbox saw, and every data
+    request (next_url pages included) carried it in the Authorization header."""
+    assert key, "an empty key would match everywhere"
+    for line in (*run.stdout.splitlines(), *run.stderr.splitlines()):
+        assert key not in line, f"the API key leaked into output: {line[:200]}"
+    for record in run.records:
+        assert key not in json.dumps(record)
+    for state in run.states:
+        assert key not in json.dumps(state)
+    for request in sandbox.requests:
+        assert key not in request.url, f"the API key was sent in a URL: {request.url}"
+    for request in sandbox.data_requests():
+        assert request.auth == "header", f"{request.url} went without the key's header"
+
+
+@dataclass
+class StreamedRun:
+    """A connector run read line by line, possibly killed part-way through."""
+
+    returncode: int
+    killed: bool
+    lines: list[str]
+    stderr: str
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines if line.startswith("{")]
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [m["record"]["data"] for m in self.messages if m.get("type") == "RECORD"]
+
+    def state_messages(self) -> list[dict[str, Any]]:
+        return [m["state"] for m in self.messages if m.get("type") == "STATE"]
+
+
+def stream_connector(
+    command: str,
+    workdir: Path,
+    *,
+    config: Mapping[str, Any],
+    catalog: Mapping[str, Any],
+    state: Any = None,
+    now: str | None = None,
+    kill_after_records: int | None = None,
+    timeout: float = SYNC_TIMEOUT_SECONDS,
+) -> StreamedRun:
+    """`python main.py <command>` under Popen, its stdout read line by line as the platform
+    does; with `kill_after_records`, SIGKILLed as soon as that many RECORD lines were read.
+
+    Only what was read before the kill counts: lines still in the pipe are lost, as they
+    would be for the platform.
+    """
+    args = [sys.executable, str(REPO_ROOT / "main.py"), command]
+    for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
+        if content is not None:
+            path = workdir / f"{flag.strip('-')}.json"
+            path.write_text(json.dumps(content))
+            args += [flag, str(path)]
+    env = dict(os.environ)
+    if now is not None:
+        env["STOCK_TICKER_API_NOW"] = now
+    lines: list[str] = []
+    killed = False
+    with tempfile.TemporaryFile(mode="w+") as err:
+        process = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=err, text=True, env=env, cwd=REPO_ROOT
+        )
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            assert process.stdout is not None
+            records = 0
+            for raw in process.stdout:
+                line = raw.strip()
+                if not line:
+                    continue
+                lines.append(line)
+                if line.startswith("{") and json.loads(line).get("type") == "RECORD":
+                    records += 1
+                    if kill_after_records is not None and records >= kill_after_records:
+                        process.send_signal(signal.SIGKILL)
+                        killed = True
+                        break
+            process.stdout.close()
+            returncode = process.wait()
+        finally:
+            timer.cancel()
+        err.seek(0)
+        stderr = err.read()
+    return StreamedRun(returncode, killed, lines, stderr)

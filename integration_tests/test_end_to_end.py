@@ -16,6 +16,7 @@ import pytest
 
 from integration_tests.connector_process import (
     ConnectorRun,
+    assert_secret_nowhere,
     catalog,
     last_state_message,
     run_connector,
@@ -92,6 +93,8 @@ def assert_key_hidden(run: ConnectorRun, sandbox: Sandbox, key: str = KEY) -> No
     for request in sandbox.data_requests():
         assert key not in request.url
         assert request.auth == "header"
+    # Also: no record, no state, no URL of any request (control calls included).
+    assert_secret_nowhere(run, sandbox, key)
 
 
 def by_key(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -153,6 +156,7 @@ def test_given_a_daily_plan_when_check_minute_bars_then_failed_naming_the_plan(
         "The API key works, but the plan does not cover AAPL minute bars from 2024-01-02: "
         "You are not entitled to this data."
     )
+    assert_key_hidden(run, sandbox, "sandbox-daily-key")
 
 
 def test_discover_lists_stock_prices(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -166,6 +170,7 @@ def test_discover_lists_stock_prices(sandbox: Sandbox, tmp_path: Path) -> None:
     assert stream["source_defined_primary_key"] == [["stock_ticker"], ["timestamp"]]
     assert stream["default_cursor_field"] == ["timestamp"]
     assert sandbox.data_requests() == []
+    assert_key_hidden(run, sandbox)
 
 
 def test_full_refresh_of_minute_bars_across_windows_reads_every_bar_once(
@@ -216,6 +221,7 @@ def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_o
     assert first.records == expected(sandbox, tickers, "2024-01-02", "2024-03-06")
     # Wednesday's bar is still forming: emitted, but the cursor stays on Tuesday.
     assert first.states[-1] == {t: {"timestamp": "2024-03-05T05:00:00Z"} for t in tickers}
+    assert_key_hidden(first, sandbox)
 
     sandbox.advance(days=1)
     sandbox.clear_requests()
@@ -234,6 +240,7 @@ def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_o
         f"/v2/aggs/ticker/{t}/range/1/day/2024-03-06/2024-03-07" for t in tickers
     ]
     assert second.states[-1] == {t: {"timestamp": "2024-03-06T05:00:00Z"} for t in tickers}
+    assert_key_hidden(second, sandbox)
     # After primary-key dedupe the destination holds every bar exactly once, in its final form.
     merged = by_key(first.records + second.records)
     assert merged == by_key(expected(sandbox, tickers, "2024-01-02", "2024-03-07"))
@@ -248,6 +255,7 @@ def test_given_nothing_new_when_incremental_then_no_records_and_one_request_per_
         "read", tmp_path, config=config, catalog=catalog(), now=SATURDAY.isoformat()
     )
     assert first.states[-1] == {t: {"timestamp": "2024-03-08T05:00:00Z"} for t in ["AAPL", "MSFT"]}
+    assert_key_hidden(first, sandbox)
     sandbox.clear_requests()
     again = run_connector(
         "read",
@@ -261,6 +269,7 @@ def test_given_nothing_new_when_incremental_then_no_records_and_one_request_per_
     assert again.records == []
     assert len(sandbox.data_requests()) == 2
     assert again.states[-1] == first.states[-1]
+    assert_key_hidden(again, sandbox)
 
 
 def test_the_tutorial_config_and_state_keep_working(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -280,6 +289,7 @@ def test_the_tutorial_config_and_state_keep_working(sandbox: Sandbox, tmp_path: 
     assert [r.path for r in sandbox.data_requests()] == [
         "/v2/aggs/ticker/AAPL/range/1/day/2024-03-02/2024-03-06"
     ]
+    assert_key_hidden(run, sandbox)
 
 
 def test_given_the_free_plan_pace_when_read_then_every_record_arrives(tmp_path: Path) -> None:

@@ -169,7 +169,11 @@ def _api_url(raw: Mapping[str, Any]) -> str:
     value = raw.get("api_url") or DEFAULT_API_URL
     if not isinstance(value, str):
         raise ConfigError(f"api_url must be a URL such as {DEFAULT_API_URL}.")
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
+    except ValueError:
+        raise ConfigError(f"api_url is not a valid URL such as {DEFAULT_API_URL}.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"api_url is not an http(s) URL such as {DEFAULT_API_URL}.")
     if parts.query or parts.fragment or parts.username or parts.password:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -35,17 +35,17 @@ ERROR_MAPPING: Mapping[int | str | type[Exception], ErrorResolution] = {
     429: ErrorResolution(
         response_action=ResponseAction.RATE_LIMITED,
         failure_type=FailureType.transient_error,
-        error_message="The API's rate limit was reached; waiting before trying again.",
+        error_message="The API's rate limit was reached.",
     ),
     413: ErrorResolution(
         response_action=ResponseAction.RETRY,
         failure_type=FailureType.transient_error,
-        error_message="HTTP 413 from the API; retrying.",
+        error_message="HTTP 413 from the API.",
     ),
     499: ErrorResolution(
         response_action=ResponseAction.RETRY,
         failure_type=FailureType.transient_error,
-        error_message="HTTP 499 from the API; retrying.",
+        error_message="HTTP 499 from the API.",
     ),
 }
 
@@ -85,8 +85,6 @@ def describe_request(url: str | None) -> str:
 def _readable(point: str) -> str:
     """Dates stay as they are; Unix ms become an ISO instant."""
     if point.isdigit():
-        from datetime import datetime, timezone
-
         return datetime.fromtimestamp(int(point) / 1000, timezone.utc).isoformat()
     return point
 
@@ -105,6 +103,15 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
+        resolution = self._resolve(response_or_exception)
+        if resolution.response_action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED):
+            # The CDK's own retry log calls every retry a rate limit; say what really happened.
+            self._logger.info(f"{resolution.error_message} Retrying after a pause.")
+        return resolution
+
+    def _resolve(
+        self, response_or_exception: requests.Response | Exception | None
+    ) -> ErrorResolution:
         if isinstance(response_or_exception, requests.Response):
             return self._interpret(response_or_exception)
         if isinstance(response_or_exception, requests.RequestException):
@@ -114,7 +121,7 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
             return ErrorResolution(
                 response_action=ResponseAction.RETRY,
                 failure_type=FailureType.transient_error,
-                error_message=f"Could not get a response from the API ({name}); retrying.",
+                error_message=f"Could not get a response from the API ({name}).",
             )
         return super().interpret_response(response_or_exception)
 

@@ -22,7 +22,10 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthentic
 
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
 from source_stock_ticker_api.errors import api_reason, as_sentence
+from source_stock_ticker_api.state import RESET_ADVICE, validate_state
 from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
+
+STREAM_NAME = "stock_prices"
 
 
 def api_budget(config: StockTickerConfig) -> HttpAPIBudget:
@@ -102,7 +105,25 @@ class SourceStockTickerApi(AbstractSource):
 
     @classmethod
     def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
-        """Also accepts the tutorial's legacy state file: `{"stock_prices": {"date": ...}}`."""
+        """Per-stream state, or the tutorial's legacy file `{"stock_prices": {"date": ...}}`.
+
+        Checked here, before the sync starts: a state file we cannot use is a config_error that
+        says to reset the stream, not a traceback or a stream failure halfway through.
+        """
+        try:
+            messages = cls._parse_state_file(state_path)
+        except Exception as error:  # unreadable JSON or a shape the protocol rejects alike
+            raise ConfigError(
+                f"The state file could not be read ({type(error).__name__}). {RESET_ADVICE}"
+            ) from None
+        for message in messages:
+            stream = message.stream
+            if stream and stream.stream_descriptor.name == STREAM_NAME and stream.stream_state:
+                validate_state(stream.stream_state.__dict__)
+        return messages
+
+    @classmethod
+    def _parse_state_file(cls, state_path: str) -> list[AirbyteStateMessage]:
         raw = cls._read_json_file(state_path) if state_path else None
         if isinstance(raw, dict) and raw and "type" not in raw:
             return [

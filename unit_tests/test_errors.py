@@ -196,7 +196,7 @@ class TestErrorHandler:
         assert resolution.response_action == ResponseAction.RETRY
         assert resolution.failure_type == FailureType.transient_error
         assert resolution.error_message == (
-            f"Could not get a response from the API ({type(exception).__name__}); retrying."
+            f"Could not get a response from the API ({type(exception).__name__})."
         )
 
 

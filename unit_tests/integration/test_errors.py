@@ -198,7 +198,7 @@ def test_given_transient_failures_when_read_then_retry_with_backoff_until_succes
         pytest.param(
             {"exc": requests.exceptions.ReadTimeout("read timed out")},
             "Exhausted available request attempts. Please see logs for more details. "
-            "Exception: Could not get a response from the API (ReadTimeout); retrying.",
+            "Exception: Could not get a response from the API (ReadTimeout).",
             id="read-timeout",
         ),
         pytest.param(

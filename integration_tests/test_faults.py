@@ -1,0 +1,319 @@
+"""Fault campaign: the connector as a subprocess against the sandbox, one kind of fault per sync.
+
+Every sync reads three tickers of hour bars over 2023-12-01..2024-03-08 (66 trading days: two
+windows per ticker), and the sandbox is made to page every 20000 minutes, so each ticker needs
+four requests, three of them through `next_url`. Each sync must end one of two ways:
+
+- every bar exactly once, in order (compared with `Sandbox.expected_bars`), exit 0; or
+- a TRACE error of the right failure type, a non-zero exit and a last STATE from which a rerun
+  (faults off) completes the data with no bar missing.
+
+Every run also proves the key stayed secret: in no output line, record, state or URL, and never
+sent to the host `next_url` names (a trap server that records whatever reaches it).
+
+The last test prints the campaign's figures (syncs, faults injected, records lost) to the
+terminal whatever the capture mode, and asserts their totals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Thread
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+
+from integration_tests.connector_process import (
+    ConnectorRun,
+    assert_secret_nowhere,
+    catalog,
+    last_state_message,
+    run_connector,
+)
+from integration_tests.test_end_to_end import by_key, expected
+from polygon_sandbox import Faults, Plan, Sandbox
+
+# Distinctive, so finding it anywhere can only mean a leak.
+SECRET_KEY = "sk_faultcampaign_7Qx2Lp9Wz4"
+NOW = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)  # a Saturday: every bar is final
+TICKERS = ["AAPL", "MSFT", "NVDA"]
+START, END = "2023-12-01", "2024-03-08"
+PAGE_LIMIT = 20_000  # minutes per page: a 52-trading-day window takes three pages
+REQUESTS_PER_TICKER = 4
+
+
+class TrapServer:
+    """Stands for the host a `next_url` names: records every request that reaches it."""
+
+    def __init__(self) -> None:
+        hits: list[dict[str, Any]] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                hits.append({"path": self.path, "headers": dict(self.headers.items())})
+                self.send_response(500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.hits = hits
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self._server.server_address[1]}"
+        self._thread = Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    def __enter__(self) -> TrapServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class PagingSandbox(Sandbox):
+    """The sandbox, with pages of PAGE_LIMIT minutes whatever `limit` the client asks for, and
+    `next_url`s that name another host (the trap), as a CDN or the API's other domain would."""
+
+    def __init__(self, *args: Any, next_host: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.next_host = next_host
+
+    def process(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> Any:
+        if target.startswith("/v2/"):
+            parts = urlsplit(target)
+            query = [(k, str(PAGE_LIMIT) if k == "limit" else v) for k, v in parse_qsl(parts.query)]
+            target = f"{parts.path}?{urlencode(query)}"
+            headers = {k: v for k, v in headers.items() if k.lower() != "host"}
+            headers["Host"] = self.next_host
+        return super().process(method, target, headers, body)
+
+
+@dataclass
+class Figures:
+    scenario: str
+    syncs: int = 0
+    requests: int = 0
+    faults: int = 0
+    outcome: str = ""
+    records: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    extra: list[str] = field(default_factory=list)
+
+
+FIGURES: list[Figures] = []
+
+
+@pytest.fixture
+def trap() -> Iterator[TrapServer]:
+    with TrapServer() as server:
+        yield server
+
+
+def make_sandbox(trap: TrapServer, faults: Faults, rate_window_seconds: float = 60.0) -> Sandbox:
+    return PagingSandbox(
+        now=NOW,
+        seed=7,
+        keys={SECRET_KEY: Plan()},
+        faults=faults,
+        rate_window_seconds=rate_window_seconds,
+        next_host=trap.host,
+    )
+
+
+def config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
+    return {
+        "api_key": SECRET_KEY,
+        "tickers": TICKERS,
+        "start_date": START,
+        "end_date": END,
+        "timespan": "hour",
+        "api_url": sandbox.url,
+        "requests_per_minute": 6000,
+        "request_timeout_seconds": 5,
+        **overrides,
+    }
+
+
+def sync(sandbox: Sandbox, tmp_path: Path, state: Any = None, **overrides: Any) -> ConnectorRun:
+    return run_connector(
+        "read",
+        tmp_path,
+        config=config(sandbox, **overrides),
+        catalog=catalog("incremental"),
+        state=state,
+        now=NOW.isoformat(),
+        timeout=120,
+    )
+
+
+def assert_secret_kept(run: ConnectorRun, sandbox: Sandbox, trap: TrapServer) -> None:
+    assert_secret_nowhere(run, sandbox, SECRET_KEY)
+    assert trap.hits == [], "the connector followed next_url to a host other than api_url"
+    pages = [r for r in sandbox.data_requests() if "cursor=" in r.query]
+    assert pages, "the campaign must exercise next_url"
+    assert all(r.auth == "header" and r.api_key_valid for r in pages)
+
+
+def injected(sandbox: Sandbox) -> int:
+    return sum(len(r.fault.split(",")) for r in sandbox.data_requests() if r.fault)
+
+
+def key_counts(records: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for r in records:
+        key = (r["stock_ticker"], r["timestamp"])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+RECOVERED = {
+    "429 storm, Retry-After": (Faults(rate_limit=3, retry_after=True), 1.0, {}),
+    "429 storm, no Retry-After": (Faults(rate_limit=3), 1.0, {}),
+    "20% random 5xx": (Faults(error_rate=0.2), 60.0, {}),
+    "dropped connections": (Faults(drop_schedule=[2, 5, 9]), 60.0, {}),
+    "response slower than the timeout": (
+        Faults(slow_schedule=[3], slow_seconds=3.0),
+        60.0,
+        {"request_timeout_seconds": 1},
+    ),
+    "truncated JSON body": (Faults(truncate_schedule=[2, 6, 10]), 60.0, {}),
+}
+
+
+@pytest.mark.parametrize("scenario", list(RECOVERED))
+def test_given_a_transient_fault_when_sync_then_every_bar_exactly_once(
+    scenario: str, trap: TrapServer, tmp_path: Path
+) -> None:
+    faults, window, overrides = RECOVERED[scenario]
+    with make_sandbox(trap, faults, window) as sandbox:
+        run = sync(sandbox, tmp_path, **overrides)
+        want = expected(sandbox, TICKERS, START, END, "hour")
+        figures = Figures(scenario, syncs=1, requests=len(sandbox.data_requests()))
+        figures.faults = injected(sandbox)
+        figures.records = len(run.records)
+        figures.lost = len(set(key_counts(want)) - set(key_counts(run.records)))
+        figures.duplicates = len(run.records) - len(key_counts(run.records))
+        figures.outcome = "complete" if run.returncode == 0 else f"exit {run.returncode}"
+        FIGURES.append(figures)
+
+        assert run.returncode == 0, run.errors
+        assert run.errors == []
+        assert figures.faults > 0, "the fault was never injected: the test proves nothing"
+        assert run.records == want  # every bar, exactly once, in order
+        served = [r for r in sandbox.data_requests() if r.status == 200 and not r.fault]
+        assert len(served) == REQUESTS_PER_TICKER * len(TICKERS)
+        assert run.states[-1] == {
+            t: {"timestamp": want_last(want, t)["timestamp"]} for t in TICKERS
+        }
+        assert_secret_kept(run, sandbox, trap)
+
+
+def want_last(records: list[dict[str, Any]], ticker: str) -> dict[str, Any]:
+    return [r for r in records if r["stock_ticker"] == ticker][-1]
+
+
+def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a_resumable_state(
+    trap: TrapServer, tmp_path: Path
+) -> None:
+    """MSFT's plan stops covering it after its first window (three pages): the sync stops with
+    a config_error naming MSFT; its last STATE keeps AAPL and MSFT's first window, and a rerun
+    from it (entitlement restored) completes the data."""
+    faults = Faults(forbid_ticker="MSFT", forbid_after=3)
+    with make_sandbox(trap, faults) as sandbox:
+        want = expected(sandbox, TICKERS, START, END, "hour")
+        first = sync(sandbox, tmp_path)
+        figures = Figures("403 midway through MSFT", syncs=1, requests=len(sandbox.data_requests()))
+        figures.faults = injected(sandbox)
+        assert first.returncode != 0
+        error = first.errors[0]
+        assert {e["failure_type"] for e in first.errors} == {"config_error"}
+        assert error["failure_type"] == "config_error"
+        assert "MSFT" in error["message"] and "not entitled" in error["message"]
+        assert "Traceback" not in error["message"]
+        assert_secret_kept(first, sandbox, trap)
+        # Nothing of NVDA, and MSFT's cursor on the last bar of its first window.
+        assert {r["stock_ticker"] for r in first.records} == {"AAPL", "MSFT"}
+        last_state = first.states[-1]
+        assert last_state["AAPL"] == {"timestamp": want_last(want, "AAPL")["timestamp"]}
+        msft_read = [r for r in first.records if r["stock_ticker"] == "MSFT"]
+        assert last_state["MSFT"] == {"timestamp": msft_read[-1]["timestamp"]}
+        assert "NVDA" not in last_state
+
+        sandbox.set_faults(Faults())
+        sandbox.clear_requests()
+        second = sync(sandbox, tmp_path, state=last_state_message(first))
+        figures.syncs += 1
+        figures.requests += len(sandbox.data_requests())
+        assert second.returncode == 0, second.errors
+        assert_secret_kept(second, sandbox, trap)
+        union = first.records + second.records
+        counts = key_counts(union)
+        figures.records = len(union)
+        figures.lost = len(set(key_counts(want)) - set(counts))
+        figures.duplicates = len(union) - len(counts)
+        figures.outcome = "config_error, resumed"
+        FIGURES.append(figures)
+        assert figures.lost == 0
+        assert by_key(union) == by_key(want)
+        # The state sat on a window boundary: the rerun re-reads nothing.
+        assert figures.duplicates == 0
+        nvda = [r for r in want if r["stock_ticker"] == "NVDA"]
+        assert second.records == want_tail(want, msft_read) + nvda
+
+
+def want_tail(want: list[dict[str, Any]], read: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen = {r["timestamp"] for r in read}
+    return [r for r in want if r["stock_ticker"] == "MSFT" and r["timestamp"] not in seen]
+
+
+def test_campaign_summary(
+    request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Prints the figures whatever the capture mode, and checks the campaign's totals."""
+    if not FIGURES:
+        pytest.skip("run with the rest of the campaign")
+    header = (
+        f"{'fault':<34} {'syncs':>5} {'requests':>8} {'faults':>6} {'records':>7} "
+        f"{'dupes':>5} {'lost':>4}  outcome"
+    )
+    lines = ["", "Fault campaign", header, "-" * len(header)]
+    for f in FIGURES:
+        lines.append(
+            f"{f.scenario:<34} {f.syncs:>5} {f.requests:>8} {f.faults:>6} {f.records:>7} "
+            f"{f.duplicates:>5} {f.lost:>4}  {f.outcome}"
+        )
+    totals = Figures(
+        "total",
+        syncs=sum(f.syncs for f in FIGURES),
+        requests=sum(f.requests for f in FIGURES),
+        faults=sum(f.faults for f in FIGURES),
+        records=sum(f.records for f in FIGURES),
+        duplicates=sum(f.duplicates for f in FIGURES),
+        lost=sum(f.lost for f in FIGURES),
+    )
+    lines.append("-" * len(header))
+    lines.append(
+        f"{totals.scenario:<34} {totals.syncs:>5} {totals.requests:>8} {totals.faults:>6} "
+        f"{totals.records:>7} {totals.duplicates:>5} {totals.lost:>4}"
+    )
+    text = "\n".join(lines)
+    with capsys.disabled():  # shown with or without -s
+        print(text, flush=True)
+    (Path(request.config.rootpath) / ".pytest_cache").mkdir(exist_ok=True)
+    (Path(request.config.rootpath) / ".pytest_cache" / "fault_campaign.json").write_text(
+        json.dumps([f.__dict__ for f in FIGURES], indent=1)
+    )
+    assert totals.lost == 0, text
+    assert totals.faults > 0, text
+    assert all(f.faults > 0 for f in FIGURES), text
