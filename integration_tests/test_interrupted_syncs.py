@@ -125,11 +125,6 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
         assert duplicates <= KILLS * largest_window
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connector bug: after a complete intraday sync, the rerun asks for the rest of the "
-    "last day (from 20:00 ET) and warns 'the API returned no bars ... check the symbol'",
-)
 def test_given_a_complete_intraday_sync_when_rerun_then_no_false_warning(tmp_path: Path) -> None:
     with Sandbox(now=NOW, seed=3, keys={SECRET_KEY: Plan()}) as sandbox:
         config = {

@@ -23,6 +23,8 @@ MAX_BASE_AGGREGATES = 50_000
 MINUTES_PER_TRADING_DAY = 16 * 60
 _FIXED_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# "MM:00Z" for each minute of an hour: the end of most rendered timestamps.
+_WHOLE_MINUTES = tuple(f"{minute:02d}:00Z" for minute in range(60))
 
 
 def day_start(day: date) -> datetime:
@@ -32,6 +34,11 @@ def day_start(day: date) -> datetime:
 
 def to_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def fixed_bar_ms(timespan: str, multiplier: int) -> int:
+    """Length of a bar in ms when it is fixed (second, minute, hour); 0 for calendar spans."""
+    return _FIXED_SECONDS.get(timespan, 0) * multiplier * 1000
 
 
 def bar_end_ms(start_ms: int, timespan: str, multiplier: int) -> int:
@@ -71,6 +78,8 @@ class TimeFormatter:
             if len(self._hours) > 100_000:
                 self._hours.clear()
             self._hours[hour] = cached
+        if not rest % 60_000:  # minute, hour and daily bars start on a whole minute
+            return cached[0] + _WHOLE_MINUTES[rest // 60_000], cached[1]
         minutes, millis = divmod(rest, 60_000)
         seconds, millis = divmod(millis, 1000)
         fraction = f".{millis:03d}" if millis else ""

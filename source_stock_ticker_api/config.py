@@ -25,6 +25,9 @@ DEFAULT_TIMEOUT_SECONDS = 30
 # One year back: inside the free plan's history (about two years), so the default never gets a 403.
 DEFAULT_HISTORY_DAYS = 365
 EARLIEST_DATE = date(1970, 1, 1)
+# Real keys are 32 characters. Shorter ones are refused before use, and kept out of the log
+# filter, which would otherwise mask every occurrence of, say, "0" in the output.
+MIN_KEY_LENGTH = 8
 TICKER_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.:\-]{0,39}$")
 # The spec's own pattern: strptime alone would also take 2024-1-2, which the spec then rejects
 # with a message that does not name the field.
@@ -101,6 +104,11 @@ def _api_key(raw: Mapping[str, Any]) -> str:
         raise ConfigError("api_key is missing: paste your Polygon.io / Massive.com API key.")
     if any(ch.isspace() for ch in key.strip()) or not key.strip().isprintable():
         raise ConfigError("api_key contains spaces or control characters: paste the key alone.")
+    if len(key.strip()) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            "api_key is too short to be a Polygon.io / Massive.com key (they are 32 characters): "
+            "paste the whole key."
+        )
     return key.strip()
 
 

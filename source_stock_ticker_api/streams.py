@@ -6,6 +6,7 @@ API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import orjson
 import requests
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, SyncMode, Type
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.core import StreamData
@@ -28,37 +29,24 @@ from source_stock_ticker_api.bars import (
     TimeFormatter,
     bar_end_ms,
     day_start,
+    fixed_bar_ms,
     is_trading_day,
     to_ms,
     windows,
 )
-from source_stock_ticker_api.config import ConfigError, StockTickerConfig, today_in_new_york
+from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import (
     PARSED_BODY,
     PolygonBackoffStrategy,
     PolygonErrorHandler,
 )
+from source_stock_ticker_api.state import legacy_date, state_timestamp, validate_state
 
 CONNECT_TIMEOUT_SECONDS = 10
 # Query parameters the connector sets itself; a next_url may not override them, nor add a key.
 _OWN_PARAMS = frozenset({"adjusted", "sort", "limit", "apikey"})
 
 logger = logging.getLogger("airbyte")
-
-
-def state_timestamp(value: Any) -> int:
-    """Unix ms of a state cursor; ConfigError when the state is not one this connector wrote."""
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return to_ms(moment)
-    raise ConfigError(
-        f"The saved state holds {value!r} where a UTC timestamp such as 2024-01-02T05:00:00Z "
-        "belongs. Reset the stock_prices stream to start over from start_date."
-    )
 
 
 class StockPrices(HttpStream, CheckpointMixin):
@@ -100,28 +88,16 @@ class StockPrices(HttpStream, CheckpointMixin):
         """Accepts our per-ticker state and the tutorial's `{"date": "YYYY-MM-DD"}`."""
         if not value:
             return
-        if not isinstance(value, Mapping):
-            raise ConfigError("The saved state for stock_prices is not a JSON object. Reset it.")
+        validate_state(value)
         state = dict(value)
-        legacy_date = state.pop("date", None)
-        if legacy_date is not None:
-            # The tutorial resumed after the last date it had read, for its one ticker.
-            try:
-                day = date.fromisoformat(str(legacy_date))
-            except ValueError:
-                raise ConfigError(
-                    f"The saved state has date {legacy_date!r}, not a YYYY-MM-DD date. Reset it."
-                ) from None
-            legacy = {"timestamp": self._formatter.render(to_ms(day_start(day)))[0]}
-            for ticker in self._config.tickers:
-                state.setdefault(ticker, legacy)
-        for ticker, entry in state.items():
-            if not isinstance(entry, Mapping) or "timestamp" not in entry:
-                raise ConfigError(
-                    f"The saved state for ticker {ticker!r} is {entry!r}, not "
-                    '{"timestamp": "..."}. Reset the stock_prices stream to start over.'
-                )
-            state_timestamp(entry["timestamp"])
+        if "date" in state:
+            # The tutorial resumed after the last date it had read, for its one ticker. A date
+            # before any bar leaves nothing to skip.
+            day = legacy_date(state.pop("date"))
+            if day >= EARLIEST_DATE:
+                legacy = {"timestamp": self._formatter.render(to_ms(day_start(day)))[0]}
+                for ticker in self._config.tickers:
+                    state.setdefault(ticker, legacy)
         self._state = state
 
     def get_error_handler(self) -> ErrorHandler:
@@ -150,8 +126,8 @@ class StockPrices(HttpStream, CheckpointMixin):
                     # Nothing after the cursor is in range; and the bar after a cursor such as
                     # 9999-12-31 would not fit in a datetime.
                     continue
-                resume_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier)
-                first_ms = max(first_ms, resume_ms)
+                if cursor_ms >= first_ms:  # an older cursor predates every bar in range
+                    first_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier)
             first_day = datetime.fromtimestamp(first_ms / 1000, NEW_YORK).date()
             for window in windows(first_day, config.end_date, config.timespan):
                 start_ms = max(first_ms, to_ms(day_start(window.first)))
@@ -229,9 +205,11 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._window_records += len(results)
         render = self._formatter.render
         timespan, multiplier, now_ms = self._config.timespan, self._config.multiplier, self._now_ms
-        state = self._state
-        cursor = state.get(ticker)
+        cursor = self._state.get(ticker)
         cursor_ms = state_timestamp(cursor["timestamp"]) if cursor else -1
+        # Bars come oldest first: the cursor moves to the last complete one, once per page.
+        step_ms = fixed_bar_ms(timespan, multiplier)
+        last_complete: str | None = None
         for bar in results:
             t = bar["t"]
             timestamp, day = render(t)
@@ -250,9 +228,13 @@ class StockPrices(HttpStream, CheckpointMixin):
                 "transactions": bar.get("n"),
                 "otc": bar.get("otc", False),
             }
-            if t > cursor_ms and bar_end_ms(t, timespan, multiplier) <= now_ms:
+            if t > cursor_ms and (
+                t + step_ms <= now_ms if step_ms else bar_end_ms(t, timespan, multiplier) <= now_ms
+            ):
                 cursor_ms = t
-                state[ticker] = {"timestamp": timestamp}
+                last_complete = timestamp
+        if last_complete is not None:
+            self._state[ticker] = {"timestamp": last_complete}
 
     def read_records(
         self,
@@ -261,9 +243,22 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamData]:
-        """Reads one window, then logs one line a person can follow in the Airbyte UI."""
+        """Reads one window, then logs one line a person can follow in the Airbyte UI.
+
+        Records leave as ready RECORD messages: the CDK would otherwise copy each one and run it
+        through a generic conversion on its way out, whose only other step is the stream's
+        `transformer` (this stream declares none: the CDK's default does nothing).
+        """
         self._window_records = self._window_pages = 0
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        name, clock_ns = self.name, time.time_ns
+        for item in super().read_records(sync_mode, cursor_field, stream_slice, stream_state):
+            if type(item) is dict:
+                record = AirbyteRecordMessage(
+                    stream=name, data=item, emitted_at=clock_ns() // 1_000_000
+                )
+                yield AirbyteMessage(type=Type.RECORD, record=record)
+            else:
+                yield item
         assert stream_slice is not None
         pages = "request" if self._window_pages == 1 else "requests"
         self.logger.info(
@@ -288,11 +283,13 @@ class StockPrices(HttpStream, CheckpointMixin):
 def _has_past_trading_day(stream_slice: Mapping[str, Any]) -> bool:
     """Whether a window holds a finished trading day, so an empty answer is suspicious."""
     start = str(stream_slice["from"])
-    day = (
-        datetime.fromtimestamp(int(start) / 1000, NEW_YORK).date()
-        if start.isdigit()
-        else date.fromisoformat(start)
-    )
+    if start.isdigit():
+        moment = datetime.fromtimestamp(int(start) / 1000, NEW_YORK)
+        # Resuming inside a day after its session opened: the rest may rightly be empty.
+        late = (moment.hour, moment.minute) > (4, 0)
+        day = moment.date() + timedelta(days=1) if late else moment.date()
+    else:
+        day = date.fromisoformat(start)
     last = min(date.fromisoformat(str(stream_slice["to"])), today_in_new_york() - timedelta(days=1))
     while day <= last:
         if is_trading_day(day):

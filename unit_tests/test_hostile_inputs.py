@@ -20,7 +20,7 @@ import pytest
 import requests_mock as rm
 from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from source_stock_ticker_api.clock import NOW_ENV_VAR
@@ -225,7 +225,6 @@ def slices_for(state: Any, timespan: str) -> list[Any]:
 @example(state={"ZZZZ": {"timestamp": "2024-03-01T05:00:00Z"}}, timespan="hour")
 @example(state={"date": "9999-12-31"}, timespan="day")
 def test_any_state_is_either_resumed_from_or_one_config_error(state: Any, timespan: str) -> None:
-    assume(not _crashes_legacy_state(state) and not _year_one_cursor(state, timespan))
     try:
         slices = slices_for(state, timespan)
     except Exception as error:  # noqa: BLE001 - the property is about every exception
@@ -243,36 +242,12 @@ def test_any_state_is_either_resumed_from_or_one_config_error(state: Any, timesp
         assert start - timedelta(days=1) <= first <= date.fromisoformat(piece["to"]) <= end
 
 
-def _crashes_legacy_state(state: Any) -> bool:
-    """Legacy dates whose midnight in New York falls outside datetime's range: pinned below."""
-    if not isinstance(state, dict) or not isinstance(state.get("date"), str):
-        return False
-    try:
-        return date.fromisoformat(state["date"]) <= date(1, 1, 1)
-    except ValueError:
-        return False
-
-
-def _year_one_cursor(state: Any, timespan: str) -> bool:
-    return timespan not in ("second", "minute", "hour") and "'0001-01-01" in repr(state)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="connector bug: a day/week/month cursor in year 1 raises ValueError (year 0 is out "
-    "of range) in bar_end_ms instead of being ignored as older than start_date",
-)
 @pytest.mark.parametrize("timespan", ["day", "week", "month"])
 def test_a_cursor_in_year_one_is_harmless(timespan: str) -> None:
     slices = slices_for({"AAPL": {"timestamp": "0001-01-01T00:00:00+14:00"}}, timespan)
     assert [s["ticker"] for s in slices][:1] == ["AAPL"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connector bug: the legacy state {'date': '0001-01-01'} raises OverflowError "
-    "(midnight in New York before year 1 in UTC) instead of resuming from start_date",
-)
 def test_a_legacy_state_at_the_first_day_of_year_one_is_harmless() -> None:
     slices = slices_for({"date": "0001-01-01"}, "day")
     assert [s["ticker"] for s in slices] == ["AAPL", "MSFT"]

@@ -76,21 +76,25 @@ class TestState:
         [
             (
                 ["AAPL"],
-                "The saved state for stock_prices is not a JSON object. Reset it.",
+                "The saved state for stock_prices is not a JSON object. Reset the stock_prices "
+                "stream to start over from start_date.",
             ),
             (
                 {"date": "07/03/2024"},
-                "The saved state has date '07/03/2024', not a YYYY-MM-DD date. Reset it.",
+                "The saved state has date '07/03/2024', not a YYYY-MM-DD date. Reset the "
+                "stock_prices stream to start over from start_date.",
             ),
             (
                 {"AAPL": "2024-03-08T05:00:00Z"},
                 "The saved state for ticker 'AAPL' is '2024-03-08T05:00:00Z', not "
-                '{"timestamp": "..."}. Reset the stock_prices stream to start over.',
+                '{"timestamp": "..."}. Reset the stock_prices stream to start over from '
+                "start_date.",
             ),
             (
                 {"AAPL": {"date": "2024-03-08"}},
                 "The saved state for ticker 'AAPL' is {'date': '2024-03-08'}, not "
-                '{"timestamp": "..."}. Reset the stock_prices stream to start over.',
+                '{"timestamp": "..."}. Reset the stock_prices stream to start over from '
+                "start_date.",
             ),
             (
                 {"AAPL": {"timestamp": "2024-03-08T05:00:00"}},

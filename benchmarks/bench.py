@@ -1,0 +1,355 @@
+"""Benchmark of the connector's `read` against the local sandbox, next to a plain baseline.
+
+`make bench` (or `.venv/bin/python benchmarks/bench.py --runs 3`). Starts polygon_sandbox as its
+own process, then runs the connector (`source-stock-ticker-api read`, stdout to a file) and the
+baseline (benchmarks/baseline.py: requests + orjson, same RECORD lines) as subprocesses. Prints
+figures, asserts nothing. Each figure is the median of --runs runs, after one warm-up run that
+fills the sandbox's cache (so the sandbox's bar generation is not what gets measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CONNECTOR = [str(Path(PYTHON).parent / "source-stock-ticker-api")]
+BASELINE = [PYTHON, str(ROOT / "benchmarks" / "baseline.py")]
+KEY = "sandbox-unlimited-key"
+# Friday 2026-11-20, 21:00 New York: the day's extended session is over, its bars are final.
+NOW = "2026-11-21T02:00:00Z"
+TODAY = "2026-11-20"
+# The next trading day's session is over: Monday 2026-11-23, 21:00 New York.
+NEXT_NOW = "2026-11-24T02:00:00Z"
+LIMIT = 50_000
+RECORD = b'"type":"RECORD"'
+# Where the subprocesses keep compiled bytecode (this machine sets PYTHONDONTWRITEBYTECODE=1 and
+# the venv holds no .pyc: every start would compile the CDK again, which no installed connector
+# or Docker image does).
+PYCACHE = Path(tempfile.gettempdir()) / "stock-ticker-bench-pycache"
+
+
+def child_env(now: str, cold: bool) -> dict[str, str]:
+    env = {**os.environ, "STOCK_TICKER_API_NOW": now}
+    if not cold:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    return env
+
+
+@dataclass
+class Run:
+    wall: float
+    ttfr_start: float | None  # first RECORD line in the file, from process start
+    ttfr_request: float | None  # the same, from the first HTTP request the sandbox received
+    rss_mb: float
+    records: int
+    requests: int
+    statuses: Counter[int] = field(default_factory=Counter)
+    per_ticker: Counter[str] = field(default_factory=Counter)
+    last_state: Any = None
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.wall if self.wall else 0.0
+
+
+class SandboxProcess:
+    def __init__(self, now: str) -> None:
+        self.proc = subprocess.Popen(
+            [PYTHON, str(ROOT / "benchmarks" / "sandbox_proc.py"), "--now", now],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("SANDBOX_URL="):
+            raise SystemExit(f"the sandbox did not start: {line!r}")
+        self.url = line.split("=", 1)[1]
+        self.http = requests.Session()
+
+    def clear(self) -> None:
+        self.http.post(f"{self.url}/_sandbox/requests/clear", timeout=10).raise_for_status()
+
+    def set_now(self, now: str) -> None:
+        self.http.post(f"{self.url}/_sandbox/control", json={"now": now}, timeout=10)
+
+    def data_requests(self) -> list[dict[str, Any]]:
+        log = self.http.get(f"{self.url}/_sandbox/requests", timeout=30).json()
+        rows = log["requests"] if isinstance(log, dict) else log
+        return [r for r in rows if r["path"].startswith("/v2/")]
+
+    def request_times(self) -> list[float]:
+        return list(self.http.get(f"{self.url}/_bench/times", timeout=10).json())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def _watch_first_record(path: Path, started: float, found: list[float], done: threading.Event):
+    """Polls the output file until a RECORD line lands in it."""
+    offset, tail = 0, b""
+    while not done.is_set():
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read()
+        if chunk:
+            offset += len(chunk)
+            if RECORD in tail + chunk:
+                found.append(time.time())
+                return
+            tail = chunk[-len(RECORD) :]
+        time.sleep(0.002)
+
+
+def run_once(
+    sandbox: SandboxProcess, command: list[str], workdir: Path, env: dict[str, str]
+) -> Run:
+    sandbox.clear()
+    out = workdir / "out.jsonl"
+    out.write_bytes(b"")
+    found: list[float] = []
+    done = threading.Event()
+    with out.open("wb") as stdout, (workdir / "stderr.txt").open("wb") as stderr:
+        started = time.time()
+        proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, cwd=workdir)
+        watcher = threading.Thread(
+            target=_watch_first_record, args=(out, started, found, done), daemon=True
+        )
+        watcher.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.time() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    watcher.join()
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"{command[0]} failed ({proc.returncode}): "
+            + (workdir / "stderr.txt").read_text()[-2000:]
+        )
+    times = sandbox.request_times()
+    first = found[0] if found else None
+    records, last_state = 0, None
+    per_ticker: Counter[str] = Counter()
+    with out.open("rb") as handle:
+        for line in handle:
+            if RECORD in line[:40]:
+                records += 1
+                # "stock_ticker" is the first field of every record
+                start = line.index(b'"stock_ticker":"') + 16
+                per_ticker[line[start : line.index(b'"', start)].decode()] += 1
+            elif b'"type":"STATE"' in line[:40]:
+                last_state = orjson.loads(line)["state"]
+    reqs = sandbox.data_requests()
+    return Run(
+        wall=wall,
+        ttfr_start=first - started if first else None,
+        ttfr_request=first - times[0] if first and times else None,
+        rss_mb=usage.ru_maxrss / 1024,
+        records=records,
+        requests=len(reqs),
+        statuses=Counter(r["status"] for r in reqs),
+        per_ticker=per_ticker,
+        last_state=last_state,
+    )
+
+
+def connector_command(
+    workdir: Path, tickers: list[str], timespan: str, start: str, state: Any = None
+) -> list[str]:
+    config = {
+        "api_key": KEY,
+        "tickers": tickers,
+        "start_date": start,
+        "end_date": TODAY,
+        "timespan": timespan,
+        "requests_per_minute": 6000,
+        "api_url": "SANDBOX",
+    }
+    catalog = orjson.loads((ROOT / "integration_tests" / "configured_catalog.json").read_bytes())
+    (workdir / "catalog.json").write_bytes(orjson.dumps(catalog))
+    (workdir / "config.json").write_bytes(orjson.dumps(config))
+    command = [*CONNECTOR, "read", "--config", "config.json", "--catalog", "catalog.json"]
+    if state is not None:
+        (workdir / "state.json").write_bytes(orjson.dumps([state]))
+        command += ["--state", "state.json"]
+    return command
+
+
+def median_run(runs: list[Run]) -> dict[str, float | None]:
+    def med(values: list[float | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return statistics.median(present) if present else None
+
+    return {
+        "wall": med([r.wall for r in runs]),
+        "rate": med([r.rate for r in runs]),
+        "rss": med([r.rss_mb for r in runs]),
+        "ttfr_start": med([r.ttfr_start for r in runs]),
+        "ttfr_request": med([r.ttfr_request for r in runs]),
+    }
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def measure(
+    sandbox: SandboxProcess,
+    name: str,
+    tickers: list[str],
+    timespan: str,
+    start: str,
+    runs: int,
+    workdir: Path,
+    env: dict[str, str],
+) -> tuple[Run, Run]:
+    """Warm-up, then `runs` alternating runs of the connector and of the baseline."""
+    ours_cmd = connector_command(workdir, tickers, timespan, start)
+    config = workdir / "config.json"
+    config.write_bytes(config.read_bytes().replace(b'"SANDBOX"', f'"{sandbox.url}"'.encode()))
+    base_cmd = [*BASELINE, sandbox.url, KEY, timespan, start, TODAY, *tickers]
+    run_once(sandbox, base_cmd, workdir, env)  # warm-up: the sandbox builds and caches its bars
+    ours: list[Run] = []
+    base: list[Run] = []
+    for _ in range(runs):
+        ours.append(run_once(sandbox, ours_cmd, workdir, env))
+        base.append(run_once(sandbox, base_cmd, workdir, env))
+    o, b = median_run(ours), median_run(base)
+    minimum = sum(math.ceil(n / LIMIT) for n in base[0].per_ticker.values())
+    print(f"\n## {name}: {len(tickers)} tickers, {timespan} bars, {start} .. {TODAY}")
+    print(f"records: connector {ours[0].records}, baseline {base[0].records}")
+    if ours[0].per_ticker != base[0].per_ticker:
+        print("  WARNING: the connector and the baseline disagree on records per ticker")
+    print(
+        f"HTTP requests: connector {ours[0].requests} (statuses {dict(ours[0].statuses)}), "
+        f"baseline {base[0].requests}, API minimum {minimum} "
+        f"(sum over tickers of ceil(base aggregates / {LIMIT}))"
+    )
+    header = f"{'':10} {'wall s':>8} {'records/s':>10} {'peak RSS MB':>12} "
+    header += f"{'1st rec from start s':>21} {'1st rec from 1st request s':>27}"
+    print(f"median of {runs} runs:")
+    print(header)
+    for label, m in (("connector", o), ("baseline", b)):
+        print(
+            f"{label:10} {fmt(m['wall'], '8.2f')} {fmt(m['rate'], '10,.0f')} "
+            f"{fmt(m['rss'], '12.1f')} {fmt(m['ttfr_start'], '21.3f')} "
+            f"{fmt(m['ttfr_request'], '27.3f')}"
+        )
+    if o["rate"] and b["rate"]:
+        print(f"connector / baseline records/s: {o['rate'] / b['rate']:.2f}")
+    print("all runs (connector wall s): " + ", ".join(f"{r.wall:.2f}" for r in ours))
+    print("all runs (baseline wall s):  " + ", ".join(f"{r.wall:.2f}" for r in base))
+    return ours[-1], base[-1]
+
+
+def import_time(env: dict[str, str], module: str) -> float:
+    """Seconds to import `module` in a fresh interpreter (median of 3)."""
+    code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
+    values = [
+        float(
+            subprocess.run(
+                [PYTHON, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
+            ).stdout
+        )
+        for _ in range(3)
+    ]
+    return statistics.median(values)
+
+
+def incremental(
+    sandbox: SandboxProcess, tickers: list[str], state: Any, workdir: Path, cold: bool
+) -> None:
+    print(f"\n## Incremental syncs ({len(tickers)} tickers, minute bars, state of the full sync)")
+    for label, now in (("nothing new (same now)", NOW), ("one new trading day", NEXT_NOW)):
+        sandbox.set_now(now)
+        env = child_env(now, cold)
+        command = connector_command(workdir, tickers, "minute", "2025-11-21", state)
+        end = "2026-11-23" if now == NEXT_NOW else TODAY
+        config = workdir / "config.json"
+        text = config.read_bytes().replace(b'"SANDBOX"', f'"{sandbox.url}"'.encode())
+        config.write_bytes(text.replace(f'"{TODAY}"'.encode(), f'"{end}"'.encode()))
+        run = run_once(sandbox, command, workdir, env)
+        print(
+            f"{label:24}: {run.records:6} records, {run.requests} HTTP requests "
+            f"(one per ticker = {len(tickers)}), {run.wall:.2f} s wall"
+        )
+    sandbox.set_now(NOW)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--skip-daily", action="store_true")
+    parser.add_argument("--skip-minute", action="store_true")
+    parser.add_argument(
+        "--cold-imports",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE: every process compiles its imports again",
+    )
+    args = parser.parse_args()
+    env = child_env(NOW, args.cold_imports)
+    cold_env = child_env(NOW, True)
+
+    from polygon_sandbox.market import TICKERS
+
+    sandbox = SandboxProcess(NOW)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            workdir = Path(tmp)
+            print(f"sandbox {sandbox.url}, now {NOW}, python {sys.version.split()[0]}")
+            import_time(env, "source_stock_ticker_api.run")  # fills the bytecode cache
+            print(
+                "import in a fresh interpreter (median of 3), without / with a bytecode cache: "
+                f"airbyte_cdk {import_time(cold_env, 'airbyte_cdk'):.2f} / "
+                f"{import_time(child_env(NOW, False), 'airbyte_cdk'):.2f} s, "
+                f"connector {import_time(cold_env, 'source_stock_ticker_api.run'):.2f} / "
+                f"{import_time(child_env(NOW, False), 'source_stock_ticker_api.run'):.2f} s"
+            )
+            print(
+                "this run: "
+                + ("no bytecode cache (--cold-imports)" if args.cold_imports else
+                   f"bytecode cache in {PYCACHE} (as an installed connector has)")
+            )  # fmt: skip
+            if not args.skip_daily:
+                measure(
+                    sandbox, "(a) daily", list(TICKERS[:100]), "day", "2024-11-21",
+                    args.runs, workdir, env,
+                )  # fmt: skip
+            if not args.skip_minute:
+                four = ["AAPL", "MSFT", "GOOGL", "AMZN"]
+                ours, _ = measure(
+                    sandbox, "(b) minute", four, "minute", "2025-11-21", args.runs, workdir, env
+                )
+                one, _ = measure(
+                    sandbox, "(b1) minute, memory check", four[:1], "minute", "2025-11-21",
+                    args.runs, workdir, env,
+                )  # fmt: skip
+                print(
+                    f"\npeak RSS as records grow: {one.records:,} records -> {one.rss_mb:.1f} MB, "
+                    f"{ours.records:,} records -> {ours.rss_mb:.1f} MB"
+                )
+                incremental(sandbox, four, ours.last_state, workdir, args.cold_imports)
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
