@@ -65,12 +65,14 @@ def parse_config(raw: Mapping[str, Any]) -> StockTickerConfig:
     """Validate a raw config mapping; raise ConfigError naming the first bad field."""
     today = today_in_new_york()
     end_date = _date_field(raw, "end_date", today)
-    start_date = _date_field(raw, "start_date", end_date - timedelta(days=DEFAULT_HISTORY_DAYS))
     if end_date > today:
         raise ConfigError(
             f"end_date {end_date} is in the future (today is {today} in New York). "
             "Leave it empty to read up to today."
         )
+    if end_date < EARLIEST_DATE:
+        raise ConfigError(f"end_date {end_date} is before {EARLIEST_DATE}: no bars exist then.")
+    start_date = _date_field(raw, "start_date", end_date - timedelta(days=DEFAULT_HISTORY_DAYS))
     if start_date > end_date:
         raise ConfigError(f"start_date {start_date} is after end_date {end_date}.")
     if start_date < EARLIEST_DATE:
