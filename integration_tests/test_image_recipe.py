@@ -280,6 +280,15 @@ def run_entrypoint(replay: Replay, tmp_path: Path) -> Any:
     return run
 
 
+def assert_key_hidden(run: Any, sandbox: Any, key: str) -> None:
+    """The key is in no message, no stderr line and no URL, and travelled only in the header."""
+    assert key not in json.dumps(run.messages)
+    assert key not in run.stderr
+    for request in sandbox.data_requests():
+        assert key not in request.url
+        assert request.auth == "header"
+
+
 def sandbox_config(sandbox: Any) -> dict[str, Any]:
     return {**json.loads(SANDBOX_CONFIG.read_text()), "api_url": sandbox.url}
 
@@ -363,6 +372,8 @@ def test_image_entrypoint_checks_against_the_sandbox(run_entrypoint: Any, sandbo
     bad = run_entrypoint("check", config={**sandbox_config(sandbox), "api_key": "unknown-key"})
     status = bad.of_type("CONNECTION_STATUS")[0]["connectionStatus"]
     assert status["status"] == "FAILED" and "API key" in status["message"]
+    assert_key_hidden(good, sandbox, sandbox_config(sandbox)["api_key"])
+    assert_key_hidden(bad, sandbox, "unknown-key")
 
 
 def test_image_entrypoint_reads_from_the_sandbox(run_entrypoint: Any, sandbox: Any) -> None:
@@ -378,3 +389,4 @@ def test_image_entrypoint_reads_from_the_sandbox(run_entrypoint: Any, sandbox: A
         assert [r["close"] for r in read] == [bar["c"] for bar in bars] and bars, ticker
     state = run.of_type("STATE")[-1]["state"]["stream"]["stream_state"]
     assert set(state) == set(config["tickers"])
+    assert_key_hidden(run, sandbox, config["api_key"])

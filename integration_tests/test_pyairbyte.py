@@ -167,6 +167,10 @@ def test_two_incremental_syncs_into_duckdb_hold_every_bar_once(
         for row in rows
     ]
     assert found == expected
+    # The key travelled only in the header, and reached neither a URL nor the destination.
+    assert config["api_key"] not in repr(rows)
+    for request in sandbox.data_requests():
+        assert config["api_key"] not in request.url and request.auth == "header"
     assert len({(row[0], row[1]) for row in found}) == len(found), "a bar is stored twice"
     # Daily bars start at midnight in New York: 05:00 UTC in November (EST).
     assert {row[1].time().hour for row in found} == {5}
