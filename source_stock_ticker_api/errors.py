@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import orjson
 import requests
@@ -48,6 +48,22 @@ ERROR_MAPPING: Mapping[int | str | type[Exception], ErrorResolution] = {
         error_message="HTTP 499 from the API.",
     ),
 }
+
+
+PLAN_ADVICE = "Choose a timespan and start_date your plan includes, or upgrade the plan."
+
+
+def rejected_key_message(response: requests.Response) -> str:
+    """What a 401 tells the user, in check and in a sync alike."""
+    return (
+        f"The API rejected the API key ({api_reason(response)}). "
+        "Check api_key: copy it again from your Polygon.io / Massive.com dashboard."
+    )
+
+
+def aggs_path(ticker: str, multiplier: int, timespan: str, start: object, end: object) -> str:
+    """Path of the custom-bars endpoint, relative to the API's base URL."""
+    return f"v2/aggs/ticker/{quote(ticker, safe='.:-')}/range/{multiplier}/{timespan}/{start}/{end}"
 
 
 def api_reason(response: requests.Response) -> str:
@@ -139,14 +155,10 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
                 )
             return ErrorResolution(response_action=ResponseAction.SUCCESS)
         if status == 401:
-            return _config_error(
-                f"The API rejected the API key ({api_reason(response)}). "
-                "Check api_key: copy it again from your Polygon.io / Massive.com dashboard."
-            )
+            return _config_error(rejected_key_message(response))
         if status == 403:
             return _config_error(
-                f"The API refused {what}: {as_sentence(api_reason(response))} "
-                "Choose a timespan and start_date your plan includes, or upgrade the plan."
+                f"The API refused {what}: {as_sentence(api_reason(response))} {PLAN_ADVICE}"
             )
         if status in (400, 404):
             return _config_error(

@@ -21,7 +21,13 @@ from airbyte_cdk.sources.streams.call_rate import HttpAPIBudget, MovingWindowCal
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
-from source_stock_ticker_api.errors import api_reason, as_sentence
+from source_stock_ticker_api.errors import (
+    PLAN_ADVICE,
+    aggs_path,
+    api_reason,
+    as_sentence,
+    rejected_key_message,
+)
 from source_stock_ticker_api.state import RESET_ADVICE, validate_state
 from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
 
@@ -47,10 +53,10 @@ class SourceStockTickerApi(AbstractSource):
         timespan, and that the plan's history reaches start_date."""
         parsed = parse_config(config)
         ticker = parsed.tickers[0]
-        url = (
-            f"{parsed.api_url}/v2/aggs/ticker/{ticker}/range/{parsed.multiplier}/"
-            f"{parsed.timespan}/{parsed.start_date}/{parsed.end_date}"
+        path = aggs_path(
+            ticker, parsed.multiplier, parsed.timespan, parsed.start_date, parsed.end_date
         )
+        url = f"{parsed.api_url}/{path}"
         params = {"adjusted": str(parsed.adjusted).lower(), "sort": "asc", "limit": "1"}
         try:
             response = requests.get(
@@ -74,15 +80,11 @@ class SourceStockTickerApi(AbstractSource):
         """What a failed check tells the user, by the API's status code."""
         status, reason, ticker = response.status_code, api_reason(response), parsed.tickers[0]
         if status == 401:
-            return (
-                f"The API rejected the API key ({reason}). "
-                "Check api_key: copy it again from your Polygon.io / Massive.com dashboard."
-            )
+            return rejected_key_message(response)
         if status == 403:
             return (
                 f"The API key works, but the plan does not cover {ticker} {parsed.timespan} bars "
-                f"from {parsed.start_date}: {as_sentence(reason)} Choose a timespan and "
-                "start_date your plan includes, or upgrade the plan."
+                f"from {parsed.start_date}: {as_sentence(reason)} {PLAN_ADVICE}"
             )
         if status == 429:
             return (

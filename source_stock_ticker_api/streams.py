@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import requests
@@ -39,6 +39,7 @@ from source_stock_ticker_api.errors import (
     PARSED_BODY,
     PolygonBackoffStrategy,
     PolygonErrorHandler,
+    aggs_path,
 )
 from source_stock_ticker_api.state import legacy_date, state_timestamp, validate_state
 
@@ -149,9 +150,12 @@ class StockPrices(HttpStream, CheckpointMixin):
             return str(next_page_token["path"]).lstrip("/")
         assert stream_slice is not None
         c = self._config
-        return (
-            f"v2/aggs/ticker/{quote(stream_slice['ticker'], safe='.:-')}/range/{c.multiplier}/"
-            f"{c.timespan}/{stream_slice['from']}/{stream_slice['to']}"
+        return aggs_path(
+            stream_slice["ticker"],
+            c.multiplier,
+            c.timespan,
+            stream_slice["from"],
+            stream_slice["to"],
         )
 
     def request_params(
