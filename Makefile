@@ -28,7 +28,8 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy source_stock_ticker_api
+	$(VENV)/bin/mypy source_stock_ticker_api unit_tests integration_tests polygon_sandbox benchmarks \
+		scripts main.py
 
 test: install lint typecheck
 	$(RUN) -m pytest

@@ -103,7 +103,9 @@ class SandboxProcess:
         self.proc.wait(timeout=10)
 
 
-def _watch_first_record(path: Path, started: float, found: list[float], done: threading.Event):
+def _watch_first_record(
+    path: Path, started: float, found: list[float], done: threading.Event
+) -> None:
     """Polls the output file until a RECORD line lands in it."""
     offset, tail = 0, b""
     while not done.is_set():

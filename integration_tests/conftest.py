@@ -108,7 +108,12 @@ def _deselect_inapplicable_scenarios(config: pytest.Config, items: list[pytest.I
     for item in items:
         scenario = getattr(getattr(item, "callspec", None), "params", {}).get("scenario")
         command = _STANDARD_TEST_COMMANDS.get(getattr(item, "originalname", ""))
-        if command and hasattr(scenario, "runs") and not scenario.runs(command):
+        if (
+            command
+            and scenario is not None
+            and hasattr(scenario, "runs")
+            and not scenario.runs(command)
+        ):
             inapplicable.append(item)
     if not inapplicable:
         return
@@ -155,7 +160,8 @@ def _deselect_docker_tests(config: pytest.Config, items: list[pytest.Item]) -> N
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
-    return list(config.stash.get(_NOTES, []))
+    notes: list[str] = config.stash.get(_NOTES, [])
+    return list(notes)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

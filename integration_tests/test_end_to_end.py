@@ -206,6 +206,51 @@ def test_full_refresh_of_minute_bars_across_windows_reads_every_bar_once(
     assert_key_hidden(run, sandbox)
 
 
+@pytest.mark.parametrize("unbuffered", ["1", ""], ids=["PYTHONUNBUFFERED", "buffered"])
+def test_each_window_leaves_as_its_records_then_its_log_line_then_its_state(
+    sandbox: Sandbox, tmp_path: Path, unbuffered: str
+) -> None:
+    """Records are written on a faster path than logs and states; the order must not change."""
+    sandbox.set_now(MONTH_END_SATURDAY)
+    config = make_config(
+        sandbox, tickers=["AAPL", "MSFT"], timespan="minute", end_date="2024-03-28"
+    )
+    run = run_connector(
+        "read",
+        tmp_path,
+        config=config,
+        catalog=catalog("incremental"),
+        now=MONTH_END_SATURDAY.isoformat(),
+        extra_env={"PYTHONUNBUFFERED": unbuffered},
+    )
+    assert run.returncode == 0, run.errors
+    windows: list[tuple[str, int, dict[str, Any]]] = []  # (log line, records before it, state)
+    records: list[dict[str, Any]] = []
+    log_line: str | None = None
+    for message in run.messages:
+        if message["type"] == "RECORD":
+            assert log_line is None, "a record came between a window's log line and its state"
+            records.append(message["record"]["data"])
+        elif message["type"] == "LOG" and " bars from " in message["log"]["message"]:
+            log_line = message["log"]["message"]
+            ticker, count = log_line.split(": ")[0], int(log_line.split(" ")[1])
+            assert len(records) == count and {r["stock_ticker"] for r in records} == {ticker}
+        elif message["type"] == "STATE":
+            assert log_line is not None, "a state came before its window's log line"
+            ticker = log_line.split(":")[0]
+            state = message["state"]["stream"]["stream_state"]
+            assert state[ticker] == {"timestamp": records[-1]["timestamp"]}
+            windows.append((log_line, len(records), state))
+            records, log_line = [], None
+    assert records == [] and log_line is None
+    assert [line for line, _, _ in windows] == [
+        "AAPL: 49920 bars from 2024-01-02 to 2024-03-17 in 1 request.",
+        "AAPL: 8640 bars from 2024-03-18 to 2024-03-28 in 1 request.",
+        "MSFT: 49920 bars from 2024-01-02 to 2024-03-17 in 1 request.",
+        "MSFT: 8640 bars from 2024-03-18 to 2024-03-28 in 1 request.",
+    ]
+
+
 def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_one(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:

@@ -37,6 +37,8 @@ from typing import Any
 import pytest
 import yaml
 from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteRecordMessage,
     AirbyteStateMessage,
     AirbyteStateMessageSerializer,
     ConfiguredAirbyteCatalog,
@@ -139,8 +141,18 @@ def load_state(relative: str) -> list[AirbyteStateMessage]:
 
 def stream_state_of(messages: list[AirbyteStateMessage]) -> dict[str, Any]:
     """The stock_prices stream state held by a list of (per-stream) state messages."""
-    (message,) = [m for m in messages if m.stream.stream_descriptor.name == STREAM]
-    return dict(message.stream.stream_state.__dict__)
+    streams = []
+    for message in messages:
+        assert message.stream is not None, f"not a per-stream state message: {message}"
+        streams.append(message.stream)
+    (stream,) = [s for s in streams if s.stream_descriptor.name == STREAM]
+    return dict(stream.stream_state.__dict__)
+
+
+def record_of(message: AirbyteMessage) -> AirbyteRecordMessage:
+    """The record of a RECORD message."""
+    assert message.record is not None, f"a RECORD message without a record: {message}"
+    return message.record
 
 
 def read(
@@ -152,9 +164,11 @@ def read(
 
 
 def final_stream_state(output: entrypoint_wrapper.EntrypointOutput) -> dict[str, Any]:
-    states = [m.state for m in output.get_message_by_types([Type.STATE])]
-    assert states, "the read emitted no state"
-    return stream_state_of(states[-1:])
+    messages = output.get_message_by_types([Type.STATE])
+    assert messages, "the read emitted no state"
+    last = messages[-1].state
+    assert last is not None, f"a STATE message without a state: {messages[-1]}"
+    return stream_state_of([last])
 
 
 class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
@@ -166,10 +180,14 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
     @classmethod
     def get_scenarios(cls) -> list[ConnectorTestScenario]:
         """The suite's scenarios from acceptance-test-config.yml, reading the staged configs."""
-        return [
-            scenario.model_copy(update={"config_path": STAGE / scenario.config_path})
-            for scenario in super().get_scenarios()
-        ]
+        scenarios = []
+        for scenario in super().get_scenarios():
+            # The suite collects only the entries that name a config_path.
+            assert scenario.config_path is not None, scenario
+            scenarios.append(
+                scenario.model_copy(update={"config_path": STAGE / scenario.config_path})
+            )
+        return scenarios
 
     @pytest.fixture(autouse=True)
     def _aim_at_target(
@@ -193,7 +211,9 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
             SourceStockTickerApi(), staged_config(entry["config_path"])
         )
         assert not output.errors, output.get_formatted_error_message()
-        discovered = {s.name: s for s in output.catalog.catalog.streams}
+        catalog = output.catalog.catalog
+        assert catalog is not None, "the CATALOG message holds no catalog"
+        discovered = {s.name: s for s in catalog.streams}
         for configured in load_catalog(entry["configured_catalog_path"]).streams:
             assert configured.stream == discovered[configured.stream.name]
 
@@ -205,7 +225,7 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
         entry = _entries("basic_read")[0]
         catalog = load_catalog(entry["configured_catalog_path"])
         output = read(staged_config(entry["config_path"]), catalog)
-        records = [{"stream": r.record.stream, "data": r.record.data} for r in output.records]
+        records = [{"stream": r.stream, "data": r.data} for r in map(record_of, output.records)]
         if os.environ.get(WRITE_EXPECTED_ENV_VAR) == "1":
             emitted_at = int(NOW.timestamp() * 1000)  # CAT's format; the time is not compared
             lines = [json.dumps({**record, "emitted_at": emitted_at}) for record in records]
@@ -249,7 +269,7 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
         future_state = stream_state_of(future)
         catalog = load_catalog(entry["configured_catalog_path"])
         output = read(staged_config(entry["config_path"]), catalog, future)
-        tickers_read = {r.record.data["stock_ticker"] for r in output.records}
+        tickers_read = {record_of(m).data["stock_ticker"] for m in output.records}
         assert not tickers_read & set(future_state), tickers_read
         final = final_stream_state(output)
         for ticker, cursor in future_state.items():
@@ -267,8 +287,8 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
 
         def by_ticker(output: entrypoint_wrapper.EntrypointOutput) -> dict[str, list[str]]:
             found: dict[str, list[str]] = {}
-            for record in output.records:
-                data = record.record.data
+            for message in output.records:
+                data = record_of(message).data
                 found.setdefault(data["stock_ticker"], []).append(data["timestamp"])
             return found
 

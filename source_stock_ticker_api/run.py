@@ -6,14 +6,12 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
-import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import (
     AirbyteMessage,
-    AirbyteRecordMessage,
     ConnectorSpecification,
     FailureType,
     Type,
@@ -23,30 +21,13 @@ from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api.config import MIN_KEY_LENGTH, parse_config
+from source_stock_ticker_api.output import record_json, shared_stdout
 from source_stock_ticker_api.source import SourceStockTickerApi
 
 
 @lru_cache(maxsize=64)
 def _descriptor(name: str, namespace: str | None) -> HashableStreamDescriptor:
     return HashableStreamDescriptor(name=name, namespace=namespace)
-
-
-def record_line(record: AirbyteRecordMessage) -> str:
-    """The line the CDK writes for a RECORD message (serializer + orjson), built directly.
-
-    Like the CDK's serializer, it leaves out fields whose value is None (`vwap`, `transactions`
-    when the API does not report them). Meant for this connector's records, whose data is flat
-    (no nested objects); records with a namespace, meta or file reference take the CDK's path.
-    """
-    if record.namespace is not None or record.meta is not None or record.file_reference:
-        message = AirbyteMessage(type=Type.RECORD, record=record)
-        return AirbyteEntrypoint.airbyte_message_to_string(message) + "\n"
-    data = record.data
-    if None in data.values():
-        data = {key: value for key, value in data.items() if value is not None}
-    body = {"stream": record.stream, "data": data, "emitted_at": record.emitted_at}
-    line = orjson.dumps({"type": "RECORD", "record": body}, option=orjson.OPT_APPEND_NEWLINE)
-    return line.decode()
 
 
 class StockTickerEntrypoint(AirbyteEntrypoint):
@@ -58,6 +39,8 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
     (same line, same order) instead of going through the generic per-message serializer and
     print; every other message takes the CDK's path.
     """
+
+    records_out: BinaryIO | None = None  # while run() holds stdout: see output.shared_stdout
 
     @staticmethod
     def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
@@ -90,20 +73,24 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
     def read(
         self, source_spec: ConnectorSpecification, config: Any, catalog: Any, state: list[Any]
     ) -> Iterable[AirbyteMessage]:
-        out = sys.stdout  # the CDK's print buffer while run() is writing
+        """Writes records as they come; yields every other message, for run() to print."""
+        out = self.records_out
         for message in super().read(source_spec, config, catalog, state):
             record = message.record
-            if record is not None and message.type is Type.RECORD:
-                out.write(record_line(record))
-            else:
+            if record is None or message.type is not Type.RECORD:
                 yield message
+            elif out is not None:
+                out.write(record_json(record))
+            else:
+                sys.stdout.write(record_json(record).decode())
 
 
 def run(args: list[str] | None = None) -> None:
     entrypoint = StockTickerEntrypoint(SourceStockTickerApi())
     parsed_args = entrypoint.parse_args(sys.argv[1:] if args is None else args)
     try:
-        with PRINT_BUFFER:
+        with PRINT_BUFFER, shared_stdout(PRINT_BUFFER) as records_out:
+            entrypoint.records_out = records_out
             for message in entrypoint.run(parsed_args):
                 print(f"{message}\n", end="")
     except AirbyteTracedException as error:

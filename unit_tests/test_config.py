@@ -270,3 +270,12 @@ def test_given_invalid_field_then_config_error_names_it(
         parse_config(builder.build())
     assert error.value.message == message
     assert error.value.failure_type == FailureType.config_error
+
+
+def test_a_key_too_short_to_be_real_is_refused_naming_the_field() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"api_key": "0", "tickers": ["AAPL"]})
+    assert raised.value.message == (
+        "api_key is too short to be a Polygon.io / Massive.com key (they are 32 characters): "
+        "paste the whole key."
+    )

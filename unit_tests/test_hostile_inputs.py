@@ -121,7 +121,8 @@ def is_config_error(error: BaseException) -> bool:
     return (
         isinstance(error, AirbyteTracedException)
         and error.failure_type == FailureType.config_error
-        and bool(error.message)
+        and error.message is not None
+        and error.message != ""
         and "Traceback" not in error.message
     )
 

@@ -305,6 +305,16 @@ class TestParseResponse:
             }
         ]
 
+    @pytest.mark.parametrize("missing", [("vw", "n"), ("vw",), ("n",)])
+    def test_a_field_the_api_leaves_out_is_left_out_not_null(self, missing: tuple[str]) -> None:
+        # As the CDK's serializer would; output.record_json relies on records holding no None.
+        bar = {"o": 1, "h": 1, "l": 1, "c": 1, "v": 1, "vw": 1.5, "n": 3, "t": 1709874000000}
+        for key in missing:
+            del bar[key]
+        (record,) = self.parse(stream(), {"results": [bar]})
+        assert ("vwap" in record, "transactions" in record) == ("vw" in bar, "n" in bar)
+        assert None not in record.values()
+
     @pytest.mark.parametrize("body", [{"resultsCount": 0}, {"results": None}, {"results": []}])
     def test_a_page_without_bars_gives_no_record(self, body: dict[str, Any]) -> None:
         prices = stream()
