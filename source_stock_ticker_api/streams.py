@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -194,31 +194,32 @@ class StockPrices(HttpStream, CheckpointMixin):
         query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in _OWN_PARAMS]
         return {"path": parts.path, "query": query}
 
-    def parse_response(
+    def parse_response(  # type: ignore[override]  # yields StreamData, which HttpStream passes on
         self,
         response: requests.Response,
         *,
         stream_state: Mapping[str, Any],
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
-    ) -> Iterable[Mapping[str, Any]]:
+    ) -> Iterable[AirbyteMessage]:
+        """The page's bars as ready RECORD messages.
+
+        Plain mappings would make the CDK copy each record and run it through a generic
+        conversion on its way out, whose only other step is the stream's `transformer` (this
+        stream declares none: the CDK's default does nothing). A field the API leaves out
+        (`vwap`, `transactions`) is left out of the record, not set to None: the CDK's
+        serializer would drop it, and output.record_json relies on data holding no None.
+        """
         assert stream_slice is not None
         ticker = stream_slice["ticker"]
         results = self._body(response).get("results") or ()
         self._window_pages += 1
         self._window_records += len(results)
-        render = self._formatter.render
-        timespan, multiplier, now_ms = self._config.timespan, self._config.multiplier, self._now_ms
-        cursor = self._state.get(ticker)
-        cursor_ms = state_timestamp(cursor["timestamp"]) if cursor else -1
-        # Bars come oldest first: the cursor moves to the last complete one, once per page.
-        step_ms = fixed_bar_ms(timespan, multiplier)
-        last_complete: str | None = None
+        render, name, clock_ns = self._formatter.render, self.name, time.time_ns
         for bar in results:
-            t = bar["t"]
-            timestamp, day = render(t)
+            timestamp, day = render(bar["t"])
             close, vwap, transactions = bar["c"], bar.get("vw"), bar.get("n")
-            record = {
+            data = {
                 "stock_ticker": ticker,
                 "date": day,
                 "timestamp": timestamp,
@@ -233,17 +234,30 @@ class StockPrices(HttpStream, CheckpointMixin):
                 "otc": bar.get("otc", False),
             }
             if vwap is None or transactions is None:
-                # Left out, not None: the CDK's serializer would drop them, and the entrypoint's
-                # faster path for records (run.record_json) relies on data holding no None.
-                record = {key: value for key, value in record.items() if value is not None}
-            yield record
-            if t > cursor_ms and (
-                t + step_ms <= now_ms if step_ms else bar_end_ms(t, timespan, multiplier) <= now_ms
-            ):
-                cursor_ms = t
-                last_complete = timestamp
-        if last_complete is not None:
-            self._state[ticker] = {"timestamp": last_complete}
+                data = {key: value for key, value in data.items() if value is not None}
+            record = AirbyteRecordMessage(
+                stream=name, data=data, emitted_at=clock_ns() // 1_000_000
+            )
+            yield AirbyteMessage(type=Type.RECORD, record=record)
+        self._advance_cursor(ticker, results)
+
+    def _advance_cursor(self, ticker: str, results: Sequence[Mapping[str, Any]]) -> None:
+        """Moves the ticker's cursor to the page's last complete bar, never back.
+
+        Bars come oldest first, so only the newest few (still forming) need a look.
+        """
+        config, now_ms = self._config, self._now_ms
+        cursor = self._state.get(ticker)
+        cursor_ms = state_timestamp(cursor["timestamp"]) if cursor else -1
+        step_ms = fixed_bar_ms(config.timespan, config.multiplier)
+        for bar in reversed(results):
+            t = bar["t"]
+            if t <= cursor_ms:
+                return
+            end_ms = t + step_ms if step_ms else bar_end_ms(t, config.timespan, config.multiplier)
+            if end_ms <= now_ms:
+                self._state[ticker] = {"timestamp": self._formatter.render(t)[0]}
+                return
 
     def read_records(
         self,
@@ -252,22 +266,9 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamData]:
-        """Reads one window, then logs one line a person can follow in the Airbyte UI.
-
-        Records leave as ready RECORD messages: the CDK would otherwise copy each one and run it
-        through a generic conversion on its way out, whose only other step is the stream's
-        `transformer` (this stream declares none: the CDK's default does nothing).
-        """
+        """Reads one window, then logs one line a person can follow in the Airbyte UI."""
         self._window_records = self._window_pages = 0
-        name, clock_ns = self.name, time.time_ns
-        for item in super().read_records(sync_mode, cursor_field, stream_slice, stream_state):
-            if type(item) is dict:
-                record = AirbyteRecordMessage(
-                    stream=name, data=item, emitted_at=clock_ns() // 1_000_000
-                )
-                yield AirbyteMessage(type=Type.RECORD, record=record)
-            else:
-                yield item
+        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
         assert stream_slice is not None
         pages = "request" if self._window_pages == 1 else "requests"
         self.logger.info(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import SyncMode, Type
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 from freezegun import freeze_time
 
@@ -268,13 +268,18 @@ class TestRequests:
 @freeze_time(NOW)
 class TestParseResponse:
     def parse(self, prices: StockPrices, body: dict[str, Any]) -> list[Mapping[str, Any]]:
-        return list(
+        """The records' data; each comes as a RECORD message of the stream."""
+        messages = list(
             prices.parse_response(
                 page(body),
                 stream_state={},
                 stream_slice={"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-12"},
             )
         )
+        records = [m.record for m in messages if m.type == Type.RECORD and m.record is not None]
+        assert len(records) == len(messages)
+        assert {r.stream for r in records} <= {prices.name}
+        return [r.data for r in records]
 
     def test_each_bar_becomes_a_record_with_every_field(self) -> None:
         bar = {
