@@ -1,7 +1,7 @@
 """Where `read` output goes: record lines built directly, and one buffered stdout for all of it.
 
 A minute-bar sync writes up to a million records. The CDK's generic path costs about 3 µs per
-record (serializer, str round trip, print buffer); this one about 1 µs.
+record (serializer, str round trip, print buffer); this one about 1.3 µs.
 """
 
 from __future__ import annotations

@@ -35,9 +35,9 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
     and a shorter path to stdout for records.
 
     The CDK's JSON-schema messages ("0 is less than the minimum of 1") do not say which field
-    is wrong; ours do. Records, up to a million per sync, are written as soon as they come
-    (same line, same order) instead of going through the generic per-message serializer and
-    print; every other message takes the CDK's path.
+    is wrong; ours do. Records, up to a million per sync, go as bytes into the stdout buffer
+    that output.shared_stdout sets up (same line, same order) instead of through the generic
+    per-message serializer and print; every other message takes the CDK's path.
     """
 
     records_out: BinaryIO | None = None  # while run() holds stdout: see output.shared_stdout

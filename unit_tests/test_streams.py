@@ -311,7 +311,9 @@ class TestParseResponse:
         ]
 
     @pytest.mark.parametrize("missing", [("vw", "n"), ("vw",), ("n",)])
-    def test_a_field_the_api_leaves_out_is_left_out_not_null(self, missing: tuple[str]) -> None:
+    def test_a_field_the_api_leaves_out_is_left_out_not_null(
+        self, missing: tuple[str, ...]
+    ) -> None:
         # As the CDK's serializer would; output.record_json relies on records holding no None.
         bar = {"o": 1, "h": 1, "l": 1, "c": 1, "v": 1, "vw": 1.5, "n": 3, "t": 1709874000000}
         for key in missing:
