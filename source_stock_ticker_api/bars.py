@@ -15,7 +15,6 @@ import holidays
 
 NEW_YORK = ZoneInfo("America/New_York")
 INTRADAY = frozenset({"second", "minute", "hour"})
-TIMESPANS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
 
 # `limit` counts base aggregates: minute bars for intraday requests, daily bars otherwise.
 MAX_BASE_AGGREGATES = 50_000

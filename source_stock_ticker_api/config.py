@@ -1,27 +1,37 @@
 """The user's configuration, validated once into a typed object.
 
 Every problem becomes an Airbyte `config_error` that names the field, so `check` reports it as a
-failed connection and `discover`/`read` as a TRACE error, never as a traceback.
+failed connection and `discover`/`read` as a TRACE error, never as a traceback. Bounds, defaults
+and choices come from spec.yaml, the one place they are written.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
+import yaml
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api import clock
-from source_stock_ticker_api.bars import NEW_YORK, TIMESPANS
+from source_stock_ticker_api.bars import NEW_YORK
 
-DEFAULT_API_URL = "https://api.polygon.io"
-DEFAULT_REQUESTS_PER_MINUTE = 5
-DEFAULT_TIMEOUT_SECONDS = 30
+
+def _spec_properties() -> Mapping[str, Any]:
+    text = resources.files(__package__).joinpath("spec.yaml").read_text(encoding="utf-8")
+    return dict(yaml.safe_load(text)["connectionSpecification"]["properties"])
+
+
+SPEC_PROPERTIES = _spec_properties()
+TIMESPANS: tuple[str, ...] = tuple(SPEC_PROPERTIES["timespan"]["enum"])
+DEFAULT_API_URL: str = SPEC_PROPERTIES["api_url"]["default"]
 # One year back: inside the free plan's history (about two years), so the default never gets a 403.
 DEFAULT_HISTORY_DAYS = 365
 EARLIEST_DATE = date(1970, 1, 1)
@@ -78,7 +88,7 @@ def parse_config(raw: Mapping[str, Any]) -> StockTickerConfig:
     if start_date < EARLIEST_DATE:
         raise ConfigError(f"start_date {start_date} is before {EARLIEST_DATE}: no bars exist then.")
 
-    timespan = raw.get("timespan", "day")
+    timespan = _field(raw, "timespan")
     if timespan not in TIMESPANS:
         raise ConfigError(f"timespan {timespan!r} is not one of: {', '.join(TIMESPANS)}.")
 
@@ -88,16 +98,18 @@ def parse_config(raw: Mapping[str, Any]) -> StockTickerConfig:
         start_date=start_date,
         end_date=end_date,
         timespan=timespan,
-        multiplier=_int_field(raw, "multiplier", 1, 1, 10_000),
-        adjusted=_bool_field(raw, "adjusted", True),
+        multiplier=_int_field(raw, "multiplier"),
+        adjusted=_bool_field(raw, "adjusted"),
         api_url=_api_url(raw),
-        requests_per_minute=_int_field(
-            raw, "requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE, 1, 6000
-        ),
-        request_timeout_seconds=_int_field(
-            raw, "request_timeout_seconds", DEFAULT_TIMEOUT_SECONDS, 1, 300
-        ),
+        requests_per_minute=_int_field(raw, "requests_per_minute"),
+        request_timeout_seconds=_int_field(raw, "request_timeout_seconds"),
     )
+
+
+def _field(raw: Mapping[str, Any], field: str) -> Any:
+    """The field's value, or its spec default when absent or null (as the UI leaves it)."""
+    value = raw.get(field)
+    return SPEC_PROPERTIES[field]["default"] if value is None else value
 
 
 def _api_key(raw: Mapping[str, Any]) -> str:
@@ -106,6 +118,13 @@ def _api_key(raw: Mapping[str, Any]) -> str:
         raise ConfigError("api_key is missing: paste your Polygon.io / Massive.com API key.")
     if any(ch.isspace() for ch in key.strip()) or not key.strip().isprintable():
         raise ConfigError("api_key contains spaces or control characters: paste the key alone.")
+    if not key.isascii():
+        # A header carries only latin-1, and a key only letters and digits: a pasted curly
+        # quote or a euro sign would otherwise fail deep inside the HTTP library.
+        raise ConfigError(
+            "api_key contains characters a key never has (such as a curly quote or €): "
+            "paste the key alone, as the dashboard shows it."
+        )
     if len(key.strip()) < MIN_KEY_LENGTH:
         raise ConfigError(
             "api_key is too short to be a Polygon.io / Massive.com key (they are 32 characters): "
@@ -157,19 +176,16 @@ def _date_field(raw: Mapping[str, Any], field: str, default: date) -> date:
     return parsed
 
 
-def _int_field(raw: Mapping[str, Any], field: str, default: int, low: int, high: int) -> int:
-    value = raw.get(field, default)
-    if value is None:
-        return default
+def _int_field(raw: Mapping[str, Any], field: str) -> int:
+    value = _field(raw, field)
+    low, high = SPEC_PROPERTIES[field]["minimum"], SPEC_PROPERTIES[field]["maximum"]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"{field} must be a whole number from {low} to {high}, got {value!r}.")
     return value
 
 
-def _bool_field(raw: Mapping[str, Any], field: str, default: bool) -> bool:
-    value = raw.get(field, default)
-    if value is None:
-        return default
+def _bool_field(raw: Mapping[str, Any], field: str) -> bool:
+    value = _field(raw, field)
     if not isinstance(value, bool):
         raise ConfigError(f"{field} must be true or false, got {value!r}.")
     return value
@@ -191,4 +207,19 @@ def _api_url(raw: Mapping[str, Any]) -> str:
             "api_url must be a plain base URL with no query, fragment or credentials, "
             f"such as {DEFAULT_API_URL}."
         )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"api_url {value.strip()} uses http://, which would send the API key unencrypted: "
+            "use https://. Plain http is accepted only for this machine (localhost, 127.0.0.1), "
+            "where the sandbox runs."
+        )
     return value.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,18 +1,16 @@
-"""How the connector reacts to each API answer: retry, wait, or stop with a clear message.
+"""How the connector reacts to each API answer: retry, wait, or stop.
 
-Built on the CDK's HttpStatusErrorHandler. The API's own reason (its `error` or `message` field)
-and the ticker go into every message a user sees; the key never does (it travels in a header).
+Built on the CDK's HttpStatusErrorHandler. What a user reads comes from messages.py, the same
+table check uses; the key never appears in it (it travels in a header).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
-import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, HttpStatusErrorHandler
@@ -24,97 +22,43 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
     ResponseAction,
 )
 
+from source_stock_ticker_api.api import MalformedBody, ParsedBodies, api_reason, describe_request
+from source_stock_ticker_api.messages import USER_MUST_FIX, answer_message, unreachable_message
+
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=20)
 MAX_BACKOFF_SECONDS = 60.0
-# Where a parsed body is kept on the response, so each page is parsed once.
-PARSED_BODY = "_stock_ticker_parsed_body"
 
+# The words of every failure come from messages.py (see PolygonErrorHandler._interpret).
 ERROR_MAPPING: Mapping[int | str | type[Exception], ErrorResolution] = {
     **DEFAULT_ERROR_MAPPING,
     429: ErrorResolution(
         response_action=ResponseAction.RATE_LIMITED,
         failure_type=FailureType.transient_error,
-        error_message="The API's rate limit was reached.",
     ),
     413: ErrorResolution(
         response_action=ResponseAction.RETRY,
         failure_type=FailureType.transient_error,
-        error_message="HTTP 413 from the API.",
     ),
     499: ErrorResolution(
         response_action=ResponseAction.RETRY,
         failure_type=FailureType.transient_error,
-        error_message="HTTP 499 from the API.",
     ),
 }
-
-
-PLAN_ADVICE = "Choose a timespan and start_date your plan includes, or upgrade the plan."
-
-
-def rejected_key_message(response: requests.Response) -> str:
-    """What a 401 tells the user, in check and in a sync alike."""
-    return (
-        f"The API rejected the API key ({api_reason(response)}). "
-        "Check api_key: copy it again from your Polygon.io / Massive.com dashboard."
-    )
-
-
-def aggs_path(ticker: str, multiplier: int, timespan: str, start: object, end: object) -> str:
-    """Path of the custom-bars endpoint, relative to the API's base URL."""
-    return f"v2/aggs/ticker/{quote(ticker, safe='.:-')}/range/{multiplier}/{timespan}/{start}/{end}"
-
-
-def api_reason(response: requests.Response) -> str:
-    """The API's own words for a failure (`error` or `message`), or the HTTP status."""
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        body = None
-    if isinstance(body, dict):
-        for field in ("error", "message"):
-            if isinstance(body.get(field), str) and body[field]:
-                return str(body[field])
-    return f"HTTP {response.status_code} {response.reason or ''}".strip()
-
-
-def as_sentence(text: str) -> str:
-    """`text` ending with a full stop, so another sentence can follow it."""
-    text = text.rstrip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."
-
-
-def describe_request(url: str | None) -> str:
-    """'AAPL day bars from 2024-01-02 to 2024-03-01' from an aggregates URL; never the query."""
-    parts = unquote(urlsplit(url or "").path).split("/")
-    # /v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}
-    if len(parts) >= 10 and parts[2] == "aggs" and parts[3] == "ticker" and parts[5] == "range":
-        ticker, multiplier, timespan, start, end = parts[4], parts[6], parts[7], parts[8], parts[9]
-        size = timespan if multiplier == "1" else f"{multiplier}-{timespan}"
-        return f"{ticker} {size} bars from {_readable(start)} to {_readable(end)}"
-    if len(parts) >= 5 and parts[2] == "aggs" and parts[3] == "ticker":
-        return f"{parts[4]} previous-day bar"
-    return "the API"
-
-
-def _readable(point: str) -> str:
-    """Dates stay as they are; Unix ms become an ISO instant."""
-    if point.isdigit():
-        return datetime.fromtimestamp(int(point) / 1000, timezone.utc).isoformat()
-    return point
 
 
 class PolygonErrorHandler(HttpStatusErrorHandler):
     """Turns 4xx into config errors that quote the API, and malformed 200 bodies into retries."""
 
-    def __init__(self, logger: logging.Logger) -> None:
+    def __init__(self, logger: logging.Logger, api_url: str, bodies: ParsedBodies) -> None:
         super().__init__(
             logger=logger,
             error_mapping=ERROR_MAPPING,
             max_retries=MAX_RETRIES,
             max_time=MAX_RETRY_TIME,
         )
+        self._api_url = api_url
+        self._bodies = bodies
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
@@ -133,11 +77,10 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
         if isinstance(response_or_exception, requests.RequestException):
             # The CDK maps exception classes exactly; timeouts and dropped connections are
             # subclasses it would call "unexpected". They are transient: retry them.
-            name = type(response_or_exception).__name__
             return ErrorResolution(
                 response_action=ResponseAction.RETRY,
                 failure_type=FailureType.transient_error,
-                error_message=f"Could not get a response from the API ({name}).",
+                error_message=unreachable_message(self._api_url, response_or_exception),
             )
         return super().interpret_response(response_or_exception)
 
@@ -146,34 +89,27 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
         what = describe_request(response.request.url if response.request else None)
         if response.ok:
             try:
-                setattr(response, PARSED_BODY, orjson.loads(response.content))
-            except orjson.JSONDecodeError:
+                self._bodies.of(response)
+            except MalformedBody:
                 return ErrorResolution(
                     response_action=ResponseAction.RETRY,
                     failure_type=FailureType.transient_error,
                     error_message=f"The API sent an incomplete or malformed body for {what}.",
                 )
             return ErrorResolution(response_action=ResponseAction.SUCCESS)
-        if status == 401:
-            return _config_error(rejected_key_message(response))
-        if status == 403:
-            return _config_error(
-                f"The API refused {what}: {as_sentence(api_reason(response))} {PLAN_ADVICE}"
+        message = answer_message(status, api_reason(response), what)
+        if status in USER_MUST_FIX:
+            return ErrorResolution(
+                response_action=ResponseAction.FAIL,
+                failure_type=FailureType.config_error,
+                error_message=message,
             )
-        if status in (400, 404):
-            return _config_error(
-                f"The API could not serve {what}: {as_sentence(api_reason(response))} "
-                "Check the ticker, dates, timespan and api_url in the configuration."
-            )
-        return super().interpret_response(response)
-
-
-def _config_error(message: str) -> ErrorResolution:
-    return ErrorResolution(
-        response_action=ResponseAction.FAIL,
-        failure_type=FailureType.config_error,
-        error_message=message,
-    )
+        resolution = super().interpret_response(response)
+        return ErrorResolution(
+            response_action=resolution.response_action,
+            failure_type=resolution.failure_type,
+            error_message=message,
+        )
 
 
 class PolygonBackoffStrategy(BackoffStrategy):

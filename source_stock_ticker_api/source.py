@@ -20,14 +20,9 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.call_rate import HttpAPIBudget, MovingWindowCallRatePolicy, Rate
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
+from source_stock_ticker_api.api import aggs_params, aggs_path, api_reason, describe_request
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
-from source_stock_ticker_api.errors import (
-    PLAN_ADVICE,
-    aggs_path,
-    api_reason,
-    as_sentence,
-    rejected_key_message,
-)
+from source_stock_ticker_api.messages import answer_message, unreachable_message
 from source_stock_ticker_api.state import RESET_ADVICE, validate_state
 from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
 
@@ -52,48 +47,26 @@ class SourceStockTickerApi(AbstractSource):
         """One request for one bar at start_date: proves the key, the plan's entitlement to the
         timespan, and that the plan's history reaches start_date."""
         parsed = parse_config(config)
-        ticker = parsed.tickers[0]
         path = aggs_path(
-            ticker, parsed.multiplier, parsed.timespan, parsed.start_date, parsed.end_date
+            parsed.tickers[0],
+            parsed.multiplier,
+            parsed.timespan,
+            parsed.start_date,
+            parsed.end_date,
         )
-        url = f"{parsed.api_url}/{path}"
-        params = {"adjusted": str(parsed.adjusted).lower(), "sort": "asc", "limit": "1"}
         try:
             response = requests.get(
-                url,
-                params=params,
+                f"{parsed.api_url}/{path}",
+                params=aggs_params(parsed.adjusted, limit=1),
                 auth=TokenAuthenticator(parsed.api_key),
                 timeout=(CONNECT_TIMEOUT_SECONDS, parsed.request_timeout_seconds),
             )
         except requests.RequestException as error:
-            raise ConfigError(
-                f"Could not reach {parsed.api_url} ({type(error).__name__}). "
-                "Check api_url and the network path to the API."
-            ) from None
-        status = response.status_code
-        if status == 200:
+            raise ConfigError(unreachable_message(parsed.api_url, error)) from None
+        if response.status_code == 200:
             return True, None
-        raise ConfigError(self._check_failure(response, parsed))
-
-    @staticmethod
-    def _check_failure(response: requests.Response, parsed: StockTickerConfig) -> str:
-        """What a failed check tells the user, by the API's status code."""
-        status, reason, ticker = response.status_code, api_reason(response), parsed.tickers[0]
-        if status == 401:
-            return rejected_key_message(response)
-        if status == 403:
-            return (
-                f"The API key works, but the plan does not cover {ticker} {parsed.timespan} bars "
-                f"from {parsed.start_date}: {as_sentence(reason)} {PLAN_ADVICE}"
-            )
-        if status == 429:
-            return (
-                f"The API's rate limit was reached ({reason}). Wait a minute and test again; "
-                "other programs using the same key share its limit."
-            )
-        if status in (400, 404):
-            return f"The API refused the request for {ticker} ({status}): {reason}"
-        return f"The API answered HTTP {status} ({reason}). Try again later."
+        what = describe_request(response.request.url)
+        raise ConfigError(answer_message(response.status_code, api_reason(response), what))
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         parsed = parse_config(config)

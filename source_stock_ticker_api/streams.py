@@ -10,9 +10,7 @@ import time
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-import orjson
 import requests
 from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, SyncMode, Type
 from airbyte_cdk.sources.streams import CheckpointMixin
@@ -23,6 +21,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Err
 from requests.auth import AuthBase
 
 from source_stock_ticker_api import clock
+from source_stock_ticker_api.api import ParsedBodies, aggs_params, aggs_path, next_page
 from source_stock_ticker_api.bars import (
     MAX_BASE_AGGREGATES,
     NEW_YORK,
@@ -35,17 +34,10 @@ from source_stock_ticker_api.bars import (
     windows,
 )
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
-from source_stock_ticker_api.errors import (
-    PARSED_BODY,
-    PolygonBackoffStrategy,
-    PolygonErrorHandler,
-    aggs_path,
-)
+from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
 from source_stock_ticker_api.state import legacy_date, state_timestamp, validate_state
 
 CONNECT_TIMEOUT_SECONDS = 10
-# Query parameters the connector sets itself; a next_url may not override them, nor add a key.
-_OWN_PARAMS = frozenset({"adjusted", "sort", "limit", "apikey"})
 
 logger = logging.getLogger("airbyte")
 
@@ -74,6 +66,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._now_ms = to_ms(clock.now())
         self._window_records = 0
         self._window_pages = 0
+        self._bodies = ParsedBodies()
         super().__init__(authenticator=authenticator, api_budget=api_budget)
 
     @property
@@ -102,7 +95,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._state = state
 
     def get_error_handler(self) -> ErrorHandler:
-        return PolygonErrorHandler(logger=self.logger)
+        return PolygonErrorHandler(self.logger, self._config.api_url, self._bodies)
 
     def get_backoff_strategy(self) -> BackoffStrategy:
         return PolygonBackoffStrategy(self._config.requests_per_minute)
@@ -164,13 +157,8 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
     ) -> MutableMapping[str, Any]:
-        # Sent on every page: whether a cursor keeps `adjusted=false` is undocumented.
         params: dict[str, Any] = dict(next_page_token["query"]) if next_page_token else {}
-        params.update(
-            adjusted="true" if self._config.adjusted else "false",
-            sort="asc",
-            limit=MAX_BASE_AGGREGATES,
-        )
+        params.update(aggs_params(self._config.adjusted, MAX_BASE_AGGREGATES))
         return params
 
     def request_kwargs(
@@ -182,17 +170,12 @@ class StockPrices(HttpStream, CheckpointMixin):
         return {"timeout": (CONNECT_TIMEOUT_SECONDS, self._config.request_timeout_seconds)}
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        """The path and cursor of `next_url`, re-based on our own api_url.
-
-        Taking only the path keeps the key's header on our configured host, whatever host the
-        API names; parameters of our own are set again by request_params.
-        """
-        next_url = self._body(response).get("next_url")
-        if not next_url:
+        """The path and cursor of `next_url`, re-based on our own api_url."""
+        following = next_page(self._bodies.of(response))
+        if following is None:
             return None
-        parts = urlsplit(str(next_url))
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in _OWN_PARAMS]
-        return {"path": parts.path, "query": query}
+        path, query = following
+        return {"path": path, "query": query}
 
     def parse_response(  # type: ignore[override]  # yields StreamData, which HttpStream passes on
         self,
@@ -212,7 +195,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         """
         assert stream_slice is not None
         ticker = stream_slice["ticker"]
-        results = self._body(response).get("results") or ()
+        results = self._bodies.of(response).get("results") or ()
         self._window_pages += 1
         self._window_records += len(results)
         render, name, clock_ns = self._formatter.render, self.name, time.time_ns
@@ -280,14 +263,6 @@ class StockPrices(HttpStream, CheckpointMixin):
                 f"{stream_slice['ticker']}: the API returned no bars from {stream_slice['from']} "
                 f"to {stream_slice['to']}. If that range holds trading days, check the symbol."
             )
-
-    @staticmethod
-    def _body(response: requests.Response) -> Mapping[str, Any]:
-        body = getattr(response, PARSED_BODY, None)
-        if body is None:
-            body = orjson.loads(response.content)
-            setattr(response, PARSED_BODY, body)
-        return body if isinstance(body, Mapping) else {}
 
 
 def _has_past_trading_day(stream_slice: Mapping[str, Any]) -> bool:

@@ -1,4 +1,4 @@
-"""errors.py: reading the API's reasons, classifying answers, and how long to wait."""
+"""api.py, messages.py and errors.py: the API's reasons, what a user is told, how long to wait."""
 
 from __future__ import annotations
 
@@ -11,15 +11,9 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
-from source_stock_ticker_api.errors import (
-    MAX_RETRIES,
-    PARSED_BODY,
-    PolygonBackoffStrategy,
-    PolygonErrorHandler,
-    api_reason,
-    as_sentence,
-    describe_request,
-)
+from source_stock_ticker_api.api import ParsedBodies, api_reason, describe_request
+from source_stock_ticker_api.errors import MAX_RETRIES, PolygonBackoffStrategy, PolygonErrorHandler
+from source_stock_ticker_api.messages import answer_message, as_sentence
 
 AGGS_URL = (
     "http://127.0.0.1:8999/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
@@ -87,15 +81,19 @@ def test_as_sentence_adds_a_full_stop_only_when_missing(text: str, sentence: str
         (AGGS_URL, "AAPL day bars from 2024-03-01 to 2024-03-11"),
         (
             "http://h/v2/aggs/ticker/BRK.A/range/5/minute/1709908260000/2024-03-11?cursor=x",
-            "BRK.A 5-minute bars from 2024-03-08T14:31:00+00:00 to 2024-03-11",
+            "BRK.A 5-minute bars from 2024-03-08T14:31:00Z to 2024-03-11",
         ),
         (
             "http://h/v2/aggs/ticker/C%3AEURUSD/range/1/hour/2024-01-02/2024-01-03",
             ("C:EURUSD hour bars from 2024-01-02 to 2024-01-03"),
         ),
-        ("http://h/v2/aggs/ticker/AAPL/prev", "AAPL previous-day bar"),
-        ("http://h/v3/reference/tickers", "the API"),
-        (None, "the API"),
+        (
+            "https://proxy.example/polygon/v2/aggs/ticker/AAPL/range/1/day/2024-01-02/2024-01-03",
+            "AAPL day bars from 2024-01-02 to 2024-01-03",
+        ),
+        ("http://h/v2/aggs/ticker/AAPL/prev", "the request"),
+        ("http://h/v3/reference/tickers", "the request"),
+        (None, "the request"),
     ],
 )
 def test_describe_request_names_ticker_and_range_never_the_query(
@@ -105,7 +103,8 @@ def test_describe_request_names_ticker_and_range_never_the_query(
 
 
 class TestErrorHandler:
-    handler = PolygonErrorHandler(logging.getLogger("test"))
+    bodies = ParsedBodies()
+    handler = PolygonErrorHandler(logging.getLogger("test"), "http://127.0.0.1:8999", bodies)
 
     def test_allows_as_many_retries_as_documented(self) -> None:
         assert self.handler.max_retries == MAX_RETRIES == 8
@@ -114,7 +113,7 @@ class TestErrorHandler:
         answer = response(200, {"results": [], "status": "OK"})
         resolution = self.handler.interpret_response(answer)
         assert resolution.response_action == ResponseAction.SUCCESS
-        assert getattr(answer, PARSED_BODY) == {"results": [], "status": "OK"}
+        assert self.bodies.of(answer) == {"results": [], "status": "OK"}
 
     def test_truncated_200_is_retried_as_transient(self) -> None:
         resolution = self.handler.interpret_response(response(200, content=b'{"results": [{"o"'))
@@ -141,8 +140,9 @@ class TestErrorHandler:
                     "message": "You are not entitled to this data. "
                     "Please upgrade your plan at https://polygon.io/pricing",
                 },
-                "The API refused AAPL day bars from 2024-03-01 to 2024-03-11: You are not "
-                "entitled to this data. Please upgrade your plan at https://polygon.io/pricing. "
+                "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 "
+                "to 2024-03-11: You are not entitled to this data. Please upgrade your plan at "
+                "https://polygon.io/pricing. "
                 "Choose a timespan and start_date your plan includes, or upgrade the plan.",
             ),
             (
@@ -181,6 +181,17 @@ class TestErrorHandler:
         resolution = self.handler.interpret_response(response(429, {"status": "ERROR"}))
         assert resolution.response_action == ResponseAction.RATE_LIMITED
         assert resolution.failure_type == FailureType.transient_error
+        assert resolution.error_message == (
+            "The API's rate limit was reached: HTTP 429. "
+            "Other programs using the same key share its limit."
+        )
+
+    def test_server_trouble_names_the_status_and_the_request(self) -> None:
+        resolution = self.handler.interpret_response(response(502, content=b"<html>"))
+        assert resolution.error_message == (
+            "The API answered HTTP 502 (HTTP 502) for AAPL day bars from 2024-03-01 to "
+            "2024-03-11. Try again later."
+        )
 
     @pytest.mark.parametrize(
         "exception",
@@ -196,7 +207,8 @@ class TestErrorHandler:
         assert resolution.response_action == ResponseAction.RETRY
         assert resolution.failure_type == FailureType.transient_error
         assert resolution.error_message == (
-            f"Could not get a response from the API ({type(exception).__name__})."
+            f"Could not reach http://127.0.0.1:8999 ({type(exception).__name__}). "
+            "Check api_url and the network path to the API."
         )
 
 
@@ -238,3 +250,12 @@ class TestBackoffStrategy:
         timeout = requests.exceptions.ReadTimeout("read timed out")
         assert strategy.backoff_time(timeout, attempt_count=3) == 4.0
         assert strategy.backoff_time(None, attempt_count=1) == 1.0
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500, 502])
+def test_check_and_sync_tell_the_same_words_for_the_same_status(status: int) -> None:
+    """The one table: what a sync's error handler says is what check says."""
+    answer = response(status, {"status": "ERROR", "error": "Why not."})
+    handler = PolygonErrorHandler(logging.getLogger("test"), "http://h", ParsedBodies())
+    told = answer_message(status, "Why not.", "AAPL day bars from 2024-03-01 to 2024-03-11")
+    assert handler.interpret_response(answer).error_message == told

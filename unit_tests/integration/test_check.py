@@ -79,40 +79,44 @@ FAILED_CHECKS = [
     ),
     pytest.param(
         {"status_code": 403, "json": template("403")},
-        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01: You are "
-        "not entitled to this data. Please upgrade your plan at https://polygon.io/pricing. "
+        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 to "
+        "2024-03-11: You are not entitled to this data. Please upgrade your plan at "
+        "https://polygon.io/pricing. "
         "Choose a timespan and start_date your plan includes, or upgrade the plan.",
         id="403-plan",
     ),
     pytest.param(
         {"status_code": 403, "json": template("403_timeframe")},
-        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01: Your "
-        "plan doesn't include this data timeframe. Please upgrade your plan at "
+        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 to "
+        "2024-03-11: Your plan doesn't include this data timeframe. Please upgrade your plan at "
         "https://polygon.io/pricing. Choose a timespan and start_date your plan includes, or "
         "upgrade the plan.",
         id="403-timeframe",
     ),
     pytest.param(
         {"status_code": 429, "json": template("429"), "headers": {"Retry-After": "30"}},
-        "The API's rate limit was reached (You've exceeded the maximum requests per minute, "
-        "please wait or upgrade your subscription to continue. https://polygon.io/pricing). "
-        "Wait a minute and test again; other programs using the same key share its limit.",
+        "The API's rate limit was reached: You've exceeded the maximum requests per minute, "
+        "please wait or upgrade your subscription to continue. https://polygon.io/pricing. "
+        "Other programs using the same key share its limit.",
         id="429",
     ),
     pytest.param(
         {"status_code": 400, "json": template("400")},
-        "The API refused the request for AAPL (400): Could not parse the time parameter: "
-        "'from'. Use YYYY-MM-DD or Unix MS Timestamps",
+        "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: Could not parse "
+        "the time parameter: 'from'. Use YYYY-MM-DD or Unix MS Timestamps. Check the ticker, "
+        "dates, timespan and api_url in the configuration.",
         id="400",
     ),
     pytest.param(
         {"status_code": 500, "json": template("500"), "reason": "Internal Server Error"},
-        "The API answered HTTP 500 (Internal server error). Try again later.",
+        "The API answered HTTP 500 (Internal server error) for AAPL day bars from 2024-03-01 "
+        "to 2024-03-11. Try again later.",
         id="500",
     ),
     pytest.param(
         {"status_code": 502, "text": "<html>Bad Gateway</html>", "reason": "Bad Gateway"},
-        "The API answered HTTP 502 (HTTP 502 Bad Gateway). Try again later.",
+        "The API answered HTTP 502 (HTTP 502 Bad Gateway) for AAPL day bars from 2024-03-01 "
+        "to 2024-03-11. Try again later.",
         id="502-html",
     ),
     pytest.param(

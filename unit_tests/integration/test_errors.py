@@ -57,14 +57,16 @@ CLIENT_ERRORS = [
     ),
     pytest.param(
         failure(403),
-        "The API refused AAPL day bars from 2024-03-01 to 2024-03-11: You are not entitled to "
+        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 to "
+        "2024-03-11: You are not entitled to "
         "this data. Please upgrade your plan at https://polygon.io/pricing. Choose a timespan "
         "and start_date your plan includes, or upgrade the plan.",
         id="403-plan",
     ),
     pytest.param(
         failure(403, "403_timeframe"),
-        "The API refused AAPL day bars from 2024-03-01 to 2024-03-11: Your plan doesn't include "
+        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 to "
+        "2024-03-11: Your plan doesn't include "
         "this data timeframe. Please upgrade your plan at https://polygon.io/pricing. Choose a "
         "timespan and start_date your plan includes, or upgrade the plan.",
         id="403-timeframe",
@@ -112,7 +114,10 @@ def test_given_client_error_on_second_ticker_when_read_then_first_tickers_state_
     assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}]
     failure_type, message = error_traces(output)[0]
     assert failure_type == FailureType.config_error
-    assert message.startswith("The API refused MSFT day bars from 2024-03-01 to 2024-03-11:")
+    assert message.startswith(
+        "The API key works, but the plan does not cover MSFT day bars from 2024-03-01 to "
+        "2024-03-11:"
+    )
 
 
 def test_given_429_with_retry_after_when_read_then_wait_that_long_and_retry(
@@ -191,14 +196,16 @@ def test_given_transient_failures_when_read_then_retry_with_backoff_until_succes
         pytest.param(
             failure(500),
             "Exhausted available request attempts. Please see logs for more details. "
-            "Exception: HTTP Status Code: 500. Error: Internal server error.",
+            "Exception: The API answered HTTP 500 (Internal server error) for AAPL day bars from "
+            "2024-03-01 to 2024-03-11. Try again later.",
             id="500",
         ),
         pytest.param(failure(429), "API rate limit exceeded.", id="429"),
         pytest.param(
             {"exc": requests.exceptions.ReadTimeout("read timed out")},
             "Exhausted available request attempts. Please see logs for more details. "
-            "Exception: Could not get a response from the API (ReadTimeout).",
+            "Exception: Could not reach http://127.0.0.1:8999 (ReadTimeout). Check api_url and "
+            "the network path to the API.",
             id="read-timeout",
         ),
         pytest.param(

@@ -1,0 +1,70 @@
+"""What a user is told about an API answer: one table, used by `check` and by a sync alike.
+
+The same status gives the same words wherever it happens. `what` names the request in a
+person's terms ("AAPL day bars from 2024-03-01 to 2024-03-11"), `reason` is the API's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+PLAN_ADVICE = "Choose a timespan and start_date your plan includes, or upgrade the plan."
+RATE_LIMIT_ADVICE = "Other programs using the same key share its limit."
+
+
+def as_sentence(text: str) -> str:
+    """`text` ending with a full stop, so another sentence can follow it."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _rejected_key(reason: str, what: str) -> str:
+    return (
+        f"The API rejected the API key ({reason}). "
+        "Check api_key: copy it again from your Polygon.io / Massive.com dashboard."
+    )
+
+
+def _not_in_plan(reason: str, what: str) -> str:
+    return (
+        f"The API key works, but the plan does not cover {what}: {as_sentence(reason)} "
+        f"{PLAN_ADVICE}"
+    )
+
+
+def _cannot_serve(reason: str, what: str) -> str:
+    return (
+        f"The API could not serve {what}: {as_sentence(reason)} "
+        "Check the ticker, dates, timespan and api_url in the configuration."
+    )
+
+
+def _rate_limited(reason: str, what: str) -> str:
+    return f"The API's rate limit was reached: {as_sentence(reason)} {RATE_LIMIT_ADVICE}"
+
+
+# Answers the user must act on; anything else is the API's trouble (see `answer_message`).
+_TOLD: Mapping[int, Callable[[str, str], str]] = {
+    400: _cannot_serve,
+    401: _rejected_key,
+    403: _not_in_plan,
+    404: _cannot_serve,
+    429: _rate_limited,
+}
+USER_MUST_FIX = frozenset({400, 401, 403, 404})
+
+
+def answer_message(status: int, reason: str, what: str) -> str:
+    """The words for a non-200 answer from the API."""
+    told = _TOLD.get(status)
+    if told is not None:
+        return told(reason, what)
+    return f"The API answered HTTP {status} ({reason}) for {what}. Try again later."
+
+
+def unreachable_message(api_url: str, error: Exception) -> str:
+    """The words for a request that got no answer at all."""
+    return (
+        f"Could not reach {api_url} ({type(error).__name__}). "
+        "Check api_url and the network path to the API."
+    )
