@@ -178,8 +178,8 @@ def key_counts(records: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
 
 
 RECOVERED = {
-    "429 storm, Retry-After": (Faults(rate_limit=3, retry_after=True), 1.0, {}),
-    "429 storm, no Retry-After": (Faults(rate_limit=3), 1.0, {}),
+    "429 storm, Retry-After": (Faults(rate_limit=1, retry_after=True), 1.0, {}),
+    "429 storm, no Retry-After": (Faults(rate_limit=1), 1.0, {}),
     "20% random 5xx": (Faults(error_rate=0.2), 60.0, {}),
     "dropped connections": (Faults(drop_schedule=[2, 5, 9]), 60.0, {}),
     "response slower than the timeout": (
