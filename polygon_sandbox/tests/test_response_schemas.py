@@ -32,7 +32,7 @@ RANGE = "/v2/aggs/ticker/{}/range/1/day/2024-02-01/2024-02-29"
 
 @pytest.fixture(scope="module")
 def bodies() -> Iterator[dict[str, Body]]:
-    """One real body of each kind, as the sandbox serves it today."""
+    """A real body of each kind, as the sandbox serves it today (grouped: built from prev)."""
     with Sandbox(now=NOW) as sb, requests.Session() as http:
         minute = sb.url + "/v2/aggs/ticker/AAPL/range/1/minute/2024-02-29/2024-02-29"
         prev = get(http, sb.url + "/v2/aggs/ticker/AAPL/prev").json()
@@ -49,7 +49,7 @@ def bodies() -> Iterator[dict[str, Body]]:
 
 
 def _emptied(results: Any) -> Breaks:
-    """The page as an empty range, but with `results` written as `results`."""
+    """The page as an empty range that still sends `results`, with this value."""
 
     def breaks(body: Body) -> None:
         body.update(resultsCount=0, queryCount=0, results=results)
