@@ -1,6 +1,6 @@
 """The custom-bars query: parsing `from`/`to`, bucketing base bars, and cutting pages by `limit`.
 
-Semantics follow the vendor's behaviour (see shared/polygon-api.md):
+Semantics follow the vendor's documented and observed behaviour:
 
 * `from`/`to` as `YYYY-MM-DD` mean 00:00 ET of `from` to the end of `to` (ET), or Unix ms; both
   then snap outwards to the start / end of their unit (second, minute, hour, day, week, ...).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -13,9 +12,6 @@ NOW = datetime(2024, 3, 1, 21, 0, tzinfo=timezone.utc)
 UNLIMITED = {"Authorization": "Bearer sandbox-unlimited-key"}
 FREE = {"Authorization": "Bearer sandbox-free-key"}
 DAILY = {"Authorization": "Bearer sandbox-daily-key"}
-OPENAPI_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared/reference/polygon-openapi-subset.json"
-)
 
 
 def get(
