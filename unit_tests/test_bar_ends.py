@@ -7,14 +7,17 @@ the next midnight (bars.py's docstring). A wrong end makes the next sync start i
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
-from airbyte_cdk.models import FailureType
+import requests_mock as rm
+from airbyte_cdk.models import FailureType, Status
 from freezegun import freeze_time
 
 from source_stock_ticker_api.bars import MAX_BARS_PER_PAGE, bar_end_ms, page_limit
 from source_stock_ticker_api.config import ConfigError, parse_config
-from unit_tests.config_builder import API_KEY
+from unit_tests.config_builder import API_KEY, ConfigBuilder
+from unit_tests.helpers import check, error_traces, read_stream
 
 
 def ms(instant: str) -> int:
@@ -126,9 +129,11 @@ def test_page_limit_bounds_the_bars_of_a_page(timespan: str, multiplier: int, li
             "minute bars, or timespan day for daily bars.",
         ),
         (
-            "second",
-            90_000,
-            "multiplier must be a whole number from 1 to 10000, got 90000.",
+            "hour",
+            100,
+            "multiplier 100 with timespan hour makes bars of a day or more, which the API does "
+            "not align from one request to the next: use a multiplier below 24 for hour bars, "
+            "or timespan day for daily bars.",
         ),
     ],
 )
@@ -151,3 +156,36 @@ def test_bars_shorter_than_a_day_and_long_daily_bars_are_accepted(
 ) -> None:
     raw = {"api_key": API_KEY, "tickers": ["AAPL"], "timespan": timespan, "multiplier": multiplier}
     assert parse_config(raw).multiplier == multiplier
+
+
+HOUR_24 = (
+    "multiplier 24 with timespan hour makes bars of a day or more, which the API does not align "
+    "from one request to the next: use a multiplier below 24 for hour bars, or timespan day for "
+    "daily bars."
+)
+
+
+@freeze_time("2024-03-12T15:00:00Z")
+def test_given_24_hour_bars_when_check_then_failed_without_a_request(
+    tmp_path: Path, requests_mock: rm.Mocker
+) -> None:
+    output = check(ConfigBuilder().with_timespan("hour", 24).build(), tmp_path)
+
+    [message] = output.connection_status_messages
+    assert (message.connectionStatus.status, message.connectionStatus.message) == (
+        Status.FAILED,
+        HOUR_24,
+    )
+    assert error_traces(output) == [(FailureType.config_error, HOUR_24)]
+    assert requests_mock.call_count == 0
+
+
+@freeze_time("2024-03-12T15:00:00Z")
+def test_given_24_hour_bars_when_read_then_config_error_and_no_record(
+    requests_mock: rm.Mocker,
+) -> None:
+    output = read_stream(ConfigBuilder().with_timespan("hour", 24).build(), expect_failure=True)
+
+    assert error_traces(output) == [(FailureType.config_error, HOUR_24)]
+    assert output.records == []
+    assert requests_mock.call_count == 0
