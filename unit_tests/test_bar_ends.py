@@ -172,10 +172,9 @@ def test_given_24_hour_bars_when_check_then_failed_without_a_request(
     output = check(ConfigBuilder().with_timespan("hour", 24).build(), tmp_path)
 
     [message] = output.connection_status_messages
-    assert (message.connectionStatus.status, message.connectionStatus.message) == (
-        Status.FAILED,
-        HOUR_24,
-    )
+    status = message.connectionStatus
+    assert status is not None
+    assert (status.status, status.message) == (Status.FAILED, HOUR_24)
     assert error_traces(output) == [(FailureType.config_error, HOUR_24)]
     assert requests_mock.call_count == 0
 
