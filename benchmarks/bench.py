@@ -296,11 +296,41 @@ def incremental(
     sandbox.set_now(NOW)
 
 
+def dense_seconds(
+    sandbox: SandboxProcess, runs: int, workdir: Path, env: dict[str, str], minute_rss: float | None
+) -> None:
+    """Second bars, the densest the sandbox serves: peak RSS must not grow with the page.
+
+    `limit` counts minutes for second bars, so with limit=50000 one page held a whole window's
+    bars (about 175,000 here, millions for a busy real ticker); the connector now asks for at
+    most 50,000 bars a page.
+    """
+    start = "2026-08-21"
+    command = connector_command(workdir, ["AAPL"], "second", start)
+    config = workdir / "config.json"
+    config.write_bytes(config.read_bytes().replace(b'"SANDBOX"', f'"{sandbox.url}"'.encode()))
+    run_once(sandbox, command, workdir, env)  # warm-up: the sandbox builds and caches its bars
+    done = [run_once(sandbox, command, workdir, env) for _ in range(runs)]
+    pages = [r["results_count"] for r in sandbox.data_requests()]
+    rss = statistics.median(r.rss_mb for r in done)
+    print(f"\n## (c) dense seconds: 1 ticker, second bars, {start} .. {TODAY}")
+    print(
+        f"records {done[0].records:,}, HTTP requests {done[0].requests}, "
+        f"bars per page: largest {max(pages):,}, mean {statistics.mean(pages):,.0f}"
+    )
+    print(
+        f"median of {runs} runs: wall {statistics.median(r.wall for r in done):.2f} s, "
+        f"{statistics.median(r.rate for r in done):,.0f} records/s, peak RSS {rss:.1f} MB"
+        + (f" (minute workload: {minute_rss:.1f} MB)" if minute_rss else "")
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--skip-daily", action="store_true")
     parser.add_argument("--skip-minute", action="store_true")
+    parser.add_argument("--skip-seconds", action="store_true")
     parser.add_argument(
         "--cold-imports",
         action="store_true",
@@ -349,6 +379,9 @@ def main() -> None:
                     f"{ours.records:,} records -> {ours.rss_mb:.1f} MB"
                 )
                 incremental(sandbox, four, ours.last_state, workdir, args.cold_imports)
+            if not args.skip_seconds:
+                minute_rss = None if args.skip_minute else ours.rss_mb
+                dense_seconds(sandbox, args.runs, workdir, env, minute_rss)
     finally:
         sandbox.stop()
 

@@ -2,6 +2,20 @@
 
 The API works in US Eastern time: a daily bar starts at 00:00 America/New_York, and the trading
 date of a bar is its start converted to that zone (never UTC, never the machine's zone).
+
+Where a bar ends decides when it is complete (the cursor only moves past complete bars) and where
+the next sync starts. What this relies on, as the API buckets bars:
+
+* Second, minute and hour bars shorter than a day sit in buckets anchored at 00:00 New York each
+  day, `multiplier` units long in elapsed time. A size that does not divide the day (17 hours,
+  1000 minutes, 7 minutes) leaves a shorter last bucket, cut at the next midnight: 17-hour bars
+  run 00:00-17:00 and 17:00-24:00. Days of 23 and 25 hours (DST changes) are cut the same way.
+  Intraday bars of a day or more are lined up with each request's `from` instead, so they cannot
+  match from one sync to the next: config.py refuses them.
+* Day and week bars are `multiplier` calendar days or weeks long (weeks start on Sunday), month,
+  quarter and year bars end on the 1st of a later month; all start and end at 00:00 New York. A
+  multi-unit grid starts at the request's `from`, and every sync after the first starts where the
+  last complete bar ended, so it stays on the first sync's grid.
 """
 
 from __future__ import annotations
@@ -18,6 +32,11 @@ INTRADAY = frozenset({"second", "minute", "hour"})
 
 # `limit` counts base aggregates: minute bars for intraday requests, daily bars otherwise.
 MAX_BASE_AGGREGATES = 50_000
+# Bars one page may hold. A minute can hold up to 60 second bars, so a page of second bars with
+# `limit` at its maximum could hold 3 million of them: their `limit` is lowered to stay under this.
+MAX_BARS_PER_PAGE = 50_000
+# Intraday bars must be shorter than this (see the module docstring).
+DAY_MS = 86_400_000
 # Minute bars a trading day can hold: the extended session runs 04:00-20:00 ET.
 MINUTES_PER_TRADING_DAY = 16 * 60
 _FIXED_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
@@ -41,10 +60,15 @@ def fixed_bar_ms(timespan: str, multiplier: int) -> int:
 
 
 def bar_end_ms(start_ms: int, timespan: str, multiplier: int) -> int:
-    """Start of the bar that follows the one starting at `start_ms`: when that bar is complete."""
-    if timespan in _FIXED_SECONDS:
-        return start_ms + _FIXED_SECONDS[timespan] * multiplier * 1000
+    """Start of the bar that follows the one starting at `start_ms`: when that bar is complete.
+
+    An intraday bar ends `multiplier` units later or at the next midnight in New York, whichever
+    comes first; the API starts the next day's buckets there.
+    """
     start = datetime.fromtimestamp(start_ms / 1000, NEW_YORK)
+    if timespan in _FIXED_SECONDS:
+        midnight = to_ms(day_start(start.date() + timedelta(days=1)))
+        return min(start_ms + _FIXED_SECONDS[timespan] * multiplier * 1000, midnight)
     if timespan == "day":
         following = start.date() + timedelta(days=multiplier)
     elif timespan == "week":
@@ -53,6 +77,19 @@ def bar_end_ms(start_ms: int, timespan: str, multiplier: int) -> int:
         months = start.year * 12 + start.month - 1 + _MONTHS[timespan] * multiplier
         following = date(months // 12, months % 12 + 1, 1)
     return to_ms(day_start(following))
+
+
+def page_limit(timespan: str, multiplier: int) -> int:
+    """The `limit` to send: the API's maximum, or less when a page would hold too many bars.
+
+    `limit` counts minutes for second bars, and a minute holds up to ceil(60 / multiplier) of
+    them; every other bar holds at least one base aggregate. Lowering `limit` bounds what one
+    page (and the connector's memory) holds; `next_url` still brings the rest.
+    """
+    if timespan == "second" and multiplier < 60:
+        bars_per_minute = -(-60 // multiplier)
+        return MAX_BARS_PER_PAGE // bars_per_minute
+    return MAX_BASE_AGGREGATES
 
 
 class TimeFormatter:

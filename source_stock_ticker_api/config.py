@@ -21,7 +21,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api import clock
-from source_stock_ticker_api.bars import NEW_YORK
+from source_stock_ticker_api.bars import DAY_MS, NEW_YORK, fixed_bar_ms
 
 
 def _spec_properties() -> Mapping[str, Any]:
@@ -91,6 +91,7 @@ def parse_config(raw: Mapping[str, Any]) -> StockTickerConfig:
     timespan = _field(raw, "timespan")
     if timespan not in TIMESPANS:
         raise ConfigError(f"timespan {timespan!r} is not one of: {', '.join(TIMESPANS)}.")
+    multiplier = _multiplier(raw, timespan)
 
     return StockTickerConfig(
         api_key=_api_key(raw),
@@ -98,7 +99,7 @@ def parse_config(raw: Mapping[str, Any]) -> StockTickerConfig:
         start_date=start_date,
         end_date=end_date,
         timespan=timespan,
-        multiplier=_int_field(raw, "multiplier"),
+        multiplier=multiplier,
         adjusted=_bool_field(raw, "adjusted"),
         api_url=_api_url(raw),
         requests_per_minute=_int_field(raw, "requests_per_minute"),
@@ -159,6 +160,24 @@ def _tickers(raw: Mapping[str, Any]) -> tuple[str, ...]:
         if symbol not in tickers:
             tickers.append(symbol)
     return tuple(tickers)
+
+
+def _multiplier(raw: Mapping[str, Any], timespan: str) -> int:
+    """`multiplier`, refusing second/minute/hour bars of a day or more.
+
+    The API lines such bars up with each request's start rather than with midnight, so the bars
+    of one sync would not match those of the next (see bars.py).
+    """
+    multiplier = _int_field(raw, "multiplier")
+    unit_ms = fixed_bar_ms(timespan, 1)
+    if unit_ms and multiplier * unit_ms >= DAY_MS:
+        per_day = DAY_MS // unit_ms
+        raise ConfigError(
+            f"multiplier {multiplier} with timespan {timespan} makes bars of a day or more, "
+            f"which the API does not align from one request to the next: use a multiplier "
+            f"below {per_day} for {timespan} bars, or timespan day for daily bars."
+        )
+    return multiplier
 
 
 def _date_field(raw: Mapping[str, Any], field: str, default: date) -> date:

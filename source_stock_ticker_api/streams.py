@@ -23,13 +23,12 @@ from requests.auth import AuthBase
 from source_stock_ticker_api import clock
 from source_stock_ticker_api.api import ParsedBodies, aggs_params, aggs_path, next_page
 from source_stock_ticker_api.bars import (
-    MAX_BASE_AGGREGATES,
     NEW_YORK,
     TimeFormatter,
     bar_end_ms,
     day_start,
-    fixed_bar_ms,
     is_trading_day,
+    page_limit,
     to_ms,
     windows,
 )
@@ -64,6 +63,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._state: dict[str, Any] = {}
         self._formatter = TimeFormatter()
         self._now_ms = to_ms(clock.now())
+        self._page_limit = page_limit(config.timespan, config.multiplier)
         self._window_records = 0
         self._window_pages = 0
         self._bodies = ParsedBodies()
@@ -157,8 +157,9 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
     ) -> MutableMapping[str, Any]:
+        # `limit` bounds the bars of a page, hence memory, for second bars too (bars.page_limit).
         params: dict[str, Any] = dict(next_page_token["query"]) if next_page_token else {}
-        params.update(aggs_params(self._config.adjusted, MAX_BASE_AGGREGATES))
+        params.update(aggs_params(self._config.adjusted, self._page_limit))
         return params
 
     def request_kwargs(
@@ -232,13 +233,11 @@ class StockPrices(HttpStream, CheckpointMixin):
         config, now_ms = self._config, self._now_ms
         cursor = self._state.get(ticker)
         cursor_ms = state_timestamp(cursor["timestamp"]) if cursor else -1
-        step_ms = fixed_bar_ms(config.timespan, config.multiplier)
         for bar in reversed(results):
             t = bar["t"]
             if t <= cursor_ms:
                 return
-            end_ms = t + step_ms if step_ms else bar_end_ms(t, config.timespan, config.multiplier)
-            if end_ms <= now_ms:
+            if bar_end_ms(t, config.timespan, config.multiplier) <= now_ms:
                 self._state[ticker] = {"timestamp": self._formatter.render(t)[0]}
                 return
 
