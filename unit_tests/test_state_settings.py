@@ -249,7 +249,7 @@ def test_the_stream_alone_refuses_to_resume_from_a_state_of_other_bars() -> None
     with pytest.raises(ConfigError) as error:
         list(prices.stream_slices(sync_mode=SyncMode.incremental))
 
-    assert error.value.message.startswith(
+    assert str(error.value.message).startswith(
         "The saved state of stock_prices is for 1-minute split-adjusted bars, but the "
         "configuration now asks for 1-day split-adjusted bars (timespan changed from minute "
         "to day)."
