@@ -29,6 +29,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 WEDNESDAY_NOON = datetime(2024, 3, 6, 17, 0, tzinfo=timezone.utc)
 SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 MONTH_END_SATURDAY = datetime(2024, 3, 30, 17, 0, tzinfo=timezone.utc)
+# The bar settings every state of make_config's default daily bars records.
+DAILY = {"timespan": "day", "multiplier": 1, "adjusted": True}
 
 
 @pytest.fixture
@@ -265,7 +267,10 @@ def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_o
     assert first.returncode == 0, first.errors
     assert first.records == expected(sandbox, tickers, "2024-01-02", "2024-03-06")
     # Wednesday's bar is still forming: emitted, but the cursor stays on Tuesday.
-    assert first.states[-1] == {t: {"timestamp": "2024-03-05T05:00:00Z"} for t in tickers}
+    assert first.states[-1] == {
+        "bar_settings": DAILY,
+        **{t: {"timestamp": "2024-03-05T05:00:00Z"} for t in tickers},
+    }
     assert_key_hidden(first, sandbox)
 
     sandbox.advance(days=1)
@@ -284,7 +289,10 @@ def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_o
     assert [r.path for r in sandbox.data_requests()] == [
         f"/v2/aggs/ticker/{t}/range/1/day/2024-03-06/2024-03-07" for t in tickers
     ]
-    assert second.states[-1] == {t: {"timestamp": "2024-03-06T05:00:00Z"} for t in tickers}
+    assert second.states[-1] == {
+        "bar_settings": DAILY,
+        **{t: {"timestamp": "2024-03-06T05:00:00Z"} for t in tickers},
+    }
     assert_key_hidden(second, sandbox)
     # After primary-key dedupe the destination holds every bar exactly once, in its final form.
     merged = by_key(first.records + second.records)
@@ -299,7 +307,10 @@ def test_given_nothing_new_when_incremental_then_no_records_and_one_request_per_
     first = run_connector(
         "read", tmp_path, config=config, catalog=catalog(), now=SATURDAY.isoformat()
     )
-    assert first.states[-1] == {t: {"timestamp": "2024-03-08T05:00:00Z"} for t in ["AAPL", "MSFT"]}
+    assert first.states[-1] == {
+        "bar_settings": DAILY,
+        **{t: {"timestamp": "2024-03-08T05:00:00Z"} for t in ["AAPL", "MSFT"]},
+    }
     assert_key_hidden(first, sandbox)
     sandbox.clear_requests()
     again = run_connector(

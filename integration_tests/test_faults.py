@@ -214,7 +214,8 @@ def test_given_a_transient_fault_when_sync_then_every_bar_exactly_once(
         served = [r for r in sandbox.data_requests() if r.status == 200 and not r.fault]
         assert len(served) == REQUESTS_PER_TICKER * len(TICKERS)
         assert run.states[-1] == {
-            t: {"timestamp": want_last(want, t)["timestamp"]} for t in TICKERS
+            "bar_settings": {"timespan": "hour", "multiplier": 1, "adjusted": True},
+            **{t: {"timestamp": want_last(want, t)["timestamp"]} for t in TICKERS},
         }
         assert_secret_kept(run, sandbox, trap)
 

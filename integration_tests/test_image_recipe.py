@@ -388,5 +388,5 @@ def test_image_entrypoint_reads_from_the_sandbox(run_entrypoint: Any, sandbox: A
         read = [r for r in records if r["stock_ticker"] == ticker]
         assert [r["close"] for r in read] == [bar["c"] for bar in bars] and bars, ticker
     state = run.of_type("STATE")[-1]["state"]["stream"]["stream_state"]
-    assert set(state) == set(config["tickers"])
+    assert set(state) == {"bar_settings", *config["tickers"]}
     assert_key_hidden(run, sandbox, config["api_key"])

@@ -99,7 +99,9 @@ def sandbox() -> Iterator[Any]:
 def cursors(cache: Any) -> dict[str, str]:
     provider = cache.get_state_provider(source_name=SOURCE_NAME)
     blob = provider.get_stream_state(STREAM).stream.stream_state
-    state = blob.model_dump() if hasattr(blob, "model_dump") else vars(blob)
+    state = dict(blob.model_dump() if hasattr(blob, "model_dump") else vars(blob))
+    # Kept by PyAirbyte and handed back to the next sync with the cursors.
+    assert state.pop("bar_settings") == {"timespan": "day", "multiplier": 1, "adjusted": True}
     return {ticker: entry["timestamp"] for ticker, entry in state.items()}
 
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 import requests
 from airbyte_cdk.models import (
+    AirbyteMessage,
     AirbyteStateMessage,
-    AirbyteStateType,
-    AirbyteStreamState,
-    StreamDescriptor,
+    ConfiguredAirbyteCatalog,
+    SyncMode,
 )
 from airbyte_cdk.sources import AbstractSource
-from airbyte_cdk.sources.connector_state_manager import AirbyteStateBlob
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.call_rate import HttpAPIBudget, MovingWindowCallRatePolicy, Rate
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
@@ -23,7 +23,8 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthentic
 from source_stock_ticker_api.api import aggs_params, aggs_path, api_reason, describe_request
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
 from source_stock_ticker_api.messages import answer_message, unreachable_message
-from source_stock_ticker_api.state import RESET_ADVICE, validate_state
+from source_stock_ticker_api.state import SETTINGS_KEY, check_bar_settings, validate_state
+from source_stock_ticker_api.state_file import read_state_file
 from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
 
 STREAM_NAME = "stock_prices"
@@ -83,33 +84,32 @@ class SourceStockTickerApi(AbstractSource):
         """Per-stream state, or the tutorial's legacy file `{"stock_prices": {"date": ...}}`.
 
         Checked here, before the sync starts: a state file we cannot use is a config_error that
-        says to reset the stream, not a traceback or a stream failure halfway through.
+        says what to do, not a traceback or a stream failure halfway through.
         """
-        try:
-            messages = cls._parse_state_file(state_path)
-        except Exception as error:  # unreadable JSON or a shape the protocol rejects alike
-            raise ConfigError(
-                f"The state file could not be read ({type(error).__name__}). {RESET_ADVICE}"
-            ) from None
-        for message in messages:
-            stream = message.stream
-            if stream and stream.stream_descriptor.name == STREAM_NAME and stream.stream_state:
-                validate_state(stream.stream_state.__dict__)
+        messages = read_state_file(state_path)
+        stream_state = ConnectorStateManager(messages).get_stream_state(STREAM_NAME, None)
+        if stream_state:
+            validate_state(stream_state)
         return messages
 
-    @classmethod
-    def _parse_state_file(cls, state_path: str) -> list[AirbyteStateMessage]:
-        raw = cls._read_json_file(state_path) if state_path else None
-        if isinstance(raw, dict) and raw and "type" not in raw:
-            return [
-                AirbyteStateMessage(
-                    type=AirbyteStateType.STREAM,
-                    stream=AirbyteStreamState(
-                        stream_descriptor=StreamDescriptor(name=name),
-                        stream_state=AirbyteStateBlob(value),
-                    ),
-                )
-                for name, value in raw.items()
-                if isinstance(value, dict)
-            ]
-        return super().read_state(state_path)
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[AirbyteMessage]:
+        """The CDK's read, after refusing a state written for other bars, before any request.
+
+        The stream refuses it too, but from inside the sync the CDK would report it as a stream
+        failure followed by a generic one; here it is one config_error.
+        """
+        incremental = any(
+            stream.stream.name == STREAM_NAME and stream.sync_mode == SyncMode.incremental
+            for stream in catalog.streams
+        )
+        if state and incremental:
+            saved = ConnectorStateManager(state).get_stream_state(STREAM_NAME, None)
+            validate_state(saved)
+            check_bar_settings(saved.get(SETTINGS_KEY), parse_config(config))
+        yield from super().read(logger, config, catalog, state)

@@ -34,7 +34,14 @@ from source_stock_ticker_api.bars import (
 )
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
-from source_stock_ticker_api.state import legacy_date, state_timestamp, validate_state
+from source_stock_ticker_api.state import (
+    SETTINGS_KEY,
+    bar_settings,
+    check_bar_settings,
+    legacy_date,
+    state_timestamp,
+    validate_state,
+)
 
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -44,9 +51,9 @@ logger = logging.getLogger("airbyte")
 class StockPrices(HttpStream, CheckpointMixin):
     """Bars for every configured ticker, oldest first, with one cursor per ticker.
 
-    State is `{"AAPL": {"timestamp": "<start of the last complete bar>"}, ...}`. A bar still
-    being formed (today's daily bar during trading) is emitted but does not move the cursor, so
-    the next sync reads it again in its final form.
+    State is `{"bar_settings": {...}, "AAPL": {"timestamp": "<start of the last complete bar>"},
+    ...}` (see state.py). A bar still being formed (today's daily bar during trading) is emitted
+    but does not move the cursor, so the next sync reads it again in its final form.
     """
 
     primary_key = ["stock_ticker", "timestamp"]
@@ -61,6 +68,7 @@ class StockPrices(HttpStream, CheckpointMixin):
     ) -> None:
         self._config = config
         self._state: dict[str, Any] = {}
+        self._saved_settings: Mapping[str, Any] | None = None
         self._formatter = TimeFormatter()
         self._now_ms = to_ms(clock.now())
         self._page_limit = page_limit(config.timespan, config.multiplier)
@@ -75,15 +83,21 @@ class StockPrices(HttpStream, CheckpointMixin):
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        return self._state
+        """The cursors, always with the bar settings they were read with."""
+        return {SETTINGS_KEY: bar_settings(self._config), **self._state}
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
-        """Accepts our per-ticker state and the tutorial's `{"date": "YYYY-MM-DD"}`."""
+        """Accepts our per-ticker state and the tutorial's `{"date": "YYYY-MM-DD"}`.
+
+        The saved bar settings are checked by stream_slices, which knows whether the sync
+        resumes from them (incremental) or reads everything again (full refresh).
+        """
         if not value:
             return
         validate_state(value)
         state = dict(value)
+        self._saved_settings = state.pop(SETTINGS_KEY, None)
         if "date" in state:
             # The tutorial resumed after the last date it had read, for its one ticker. A date
             # before any bar leaves nothing to skip.
@@ -107,18 +121,31 @@ class StockPrices(HttpStream, CheckpointMixin):
         cursor_field: list[str] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any] | None]:
-        """One slice per ticker and window, starting after each ticker's last complete bar."""
+        """One slice per ticker and window, starting after each ticker's last complete bar.
+
+        A full refresh reads everything again, so its state starts empty: it never hands on a
+        cursor it did not read, nor one read with other bar settings.
+        """
         config = self._config
         incremental = sync_mode == SyncMode.incremental
+        if incremental:
+            check_bar_settings(self._saved_settings, config)
+        else:
+            self._state = {}
         after_end_ms = to_ms(day_start(config.end_date + timedelta(days=1)))
         for ticker in config.tickers:
             first_ms = to_ms(day_start(config.start_date))
-            entry = self._state.get(ticker) if incremental else None
+            entry = self._state.get(ticker)
             if entry is not None:
                 cursor_ms = state_timestamp(entry["timestamp"])
                 if cursor_ms >= after_end_ms:
                     # Nothing after the cursor is in range; and the bar after a cursor such as
                     # 9999-12-31 would not fit in a datetime.
+                    self.logger.warning(
+                        f"{ticker}: the saved position {entry['timestamp']} is after end_date "
+                        f"{config.end_date}; nothing to read. If that position is wrong, reset "
+                        "(refresh) the stock_prices stream."
+                    )
                     continue
                 if cursor_ms >= first_ms:  # an older cursor predates every bar in range
                     first_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier)

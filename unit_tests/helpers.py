@@ -70,6 +70,14 @@ def states(output: EntrypointOutput) -> list[dict[str, Any]]:
     ]
 
 
+def saved_state(
+    timespan: str = "day", multiplier: int = 1, adjusted: bool = True, **cursors: str
+) -> dict[str, Any]:
+    """A stream state as the connector writes it: its bar settings, then one cursor per ticker."""
+    settings = {"timespan": timespan, "multiplier": multiplier, "adjusted": adjusted}
+    return {"bar_settings": settings, **{t: {"timestamp": ts} for t, ts in cursors.items()}}
+
+
 def records_and_states(output: EntrypointOutput) -> list[tuple[str, Any]]:
     """('record', timestamp) and ('state', stream state) in the order they were emitted."""
     sequence: list[tuple[str, Any]] = []

@@ -23,6 +23,7 @@ from unit_tests.helpers import (
     log_messages,
     records,
     run_cli,
+    saved_state,
     states,
     write_json,
 )
@@ -123,7 +124,7 @@ def test_given_legacy_state_file_when_read_from_the_command_line_then_resume_aft
     assert [(r["stock_ticker"], r["date"]) for r in records(result.output)] == [
         ("TSLA", "2024-03-08")
     ]
-    assert states(result.output) == [{"TSLA": {"timestamp": "2024-03-08T05:00:00Z"}}]
+    assert states(result.output) == [saved_state(TSLA="2024-03-08T05:00:00Z")]
     assert requests_mock.call_count == 1
 
 

@@ -17,6 +17,8 @@ from source_stock_ticker_api.streams import StockPrices, state_timestamp
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 
 NOW = "2024-03-12T15:00:00Z"
+# The bar settings of ConfigBuilder's default config, as every state records them.
+DAILY = {"timespan": "day", "multiplier": 1, "adjusted": True}
 
 
 def stream(builder: ConfigBuilder | None = None) -> StockPrices:
@@ -38,22 +40,26 @@ def page(body: dict[str, Any]) -> requests.Response:
 @freeze_time(NOW)
 class TestState:
     def test_starts_empty(self) -> None:
-        assert stream().state == {}
+        assert stream().state == {"bar_settings": DAILY}
 
     def test_empty_state_is_ignored(self) -> None:
         prices = stream()
         prices.state = {}
-        assert prices.state == {}
+        assert prices.state == {"bar_settings": DAILY}
 
     def test_per_ticker_state_is_kept_as_is(self) -> None:
         prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
         prices.state = {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
-        assert prices.state == {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
+        assert prices.state == {
+            "bar_settings": DAILY,
+            "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
+        }
 
     def test_legacy_date_becomes_a_cursor_for_every_ticker(self) -> None:
         prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
         prices.state = {"date": "2024-03-07"}
         assert prices.state == {
+            "bar_settings": DAILY,
             "AAPL": {"timestamp": "2024-03-07T05:00:00Z"},
             "MSFT": {"timestamp": "2024-03-07T05:00:00Z"},
         }
@@ -61,12 +67,16 @@ class TestState:
     def test_legacy_date_in_summer_is_midnight_edt(self) -> None:
         prices = stream(ConfigBuilder().with_dates("2023-07-01", "2023-07-10"))
         prices.state = {"date": "2023-07-05"}
-        assert prices.state == {"AAPL": {"timestamp": "2023-07-05T04:00:00Z"}}
+        assert prices.state == {
+            "bar_settings": DAILY,
+            "AAPL": {"timestamp": "2023-07-05T04:00:00Z"},
+        }
 
     def test_legacy_date_does_not_override_a_ticker_cursor(self) -> None:
         prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
         prices.state = {"date": "2024-03-07", "AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
         assert prices.state == {
+            "bar_settings": DAILY,
             "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
             "MSFT": {"timestamp": "2024-03-07T05:00:00Z"},
         }
@@ -326,7 +336,7 @@ class TestParseResponse:
     def test_a_page_without_bars_gives_no_record(self, body: dict[str, Any]) -> None:
         prices = stream()
         assert self.parse(prices, body) == []
-        assert prices.state == {}
+        assert prices.state == {"bar_settings": DAILY}
 
     def test_cursor_moves_to_the_last_complete_bar_only(self) -> None:
         prices = stream()
@@ -335,7 +345,10 @@ class TestParseResponse:
             for t in (1710129600000, 1710216000000)  # 2024-03-11, 2024-03-12 (still trading)
         ]
         assert len(self.parse(prices, {"results": bars})) == 2
-        assert prices.state == {"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}
+        assert prices.state == {
+            "bar_settings": DAILY,
+            "AAPL": {"timestamp": "2024-03-11T04:00:00Z"},
+        }
 
     def test_cursor_never_moves_back(self) -> None:
         prices = stream()
@@ -343,4 +356,7 @@ class TestParseResponse:
         self.parse(
             prices, {"results": [{"o": 1, "h": 1, "l": 1, "c": 1, "v": 1, "t": 1709874000000}]}
         )
-        assert prices.state == {"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}
+        assert prices.state == {
+            "bar_settings": DAILY,
+            "AAPL": {"timestamp": "2024-03-11T04:00:00Z"},
+        }

@@ -17,7 +17,7 @@ from airbyte_cdk.models import FailureType
 from freezegun import freeze_time
 
 from unit_tests.config_builder import ConfigBuilder
-from unit_tests.helpers import error_traces, read_stream, records, states, waits
+from unit_tests.helpers import error_traces, read_stream, records, saved_state, states, waits
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder, template
 
@@ -111,7 +111,7 @@ def test_given_client_error_on_second_ticker_when_read_then_first_tickers_state_
     output = read_stream(ConfigBuilder().with_tickers("AAPL", "MSFT").build(), expect_failure=True)
 
     assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
-    assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}]
+    assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
     failure_type, message = error_traces(output)[0]
     assert failure_type == FailureType.config_error
     assert message.startswith(
@@ -186,7 +186,7 @@ def test_given_transient_failures_when_read_then_retry_with_backoff_until_succes
     assert waits(sleeps) == expected_waits
     assert requests_mock.call_count == len(answers) + 1
     assert [r["date"] for r in records(output)] == ["2024-03-08"]
-    assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}]
+    assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
     assert output.errors == []
 
 

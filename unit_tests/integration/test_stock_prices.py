@@ -21,6 +21,7 @@ from unit_tests.helpers import (
     read_stream,
     records,
     records_and_states,
+    saved_state,
     states,
 )
 from unit_tests.integration.request_builder import AggsRequestBuilder
@@ -169,7 +170,9 @@ class FullRefreshTest(TestCase):
         assert [(r["timestamp"], r["date"]) for r in records(output)] == [
             ("2024-03-08T14:30:00Z", "2024-03-08")
         ]
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T14:30:00Z"}}]
+        assert states(output) == [
+            saved_state(timespan="minute", multiplier=15, AAPL="2024-03-08T14:30:00Z")
+        ]
 
 
 class PaginationTest(TestCase):
@@ -215,7 +218,7 @@ class PaginationTest(TestCase):
             "2024-03-11",
         ]
         # One checkpoint for the window, after its last page.
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+        assert states(output) == [saved_state(adjusted=False, AAPL="2024-03-11T04:00:00Z")]
         assert "AAPL: 4 bars from 2024-03-01 to 2024-03-11 in 3 requests." in log_messages(output)
 
 
@@ -244,15 +247,15 @@ class WindowsTest(TestCase):
 
         assert records_and_states(output) == [
             ("record", "2023-03-17T19:59:00Z"),
-            ("state", {"AAPL": {"timestamp": "2023-03-17T19:59:00Z"}}),
+            ("state", saved_state(timespan="minute", AAPL="2023-03-17T19:59:00Z")),
             ("record", "2023-06-01T19:59:00Z"),
-            ("state", {"AAPL": {"timestamp": "2023-06-01T19:59:00Z"}}),
+            ("state", saved_state(timespan="minute", AAPL="2023-06-01T19:59:00Z")),
             ("record", "2023-08-16T19:59:00Z"),
-            ("state", {"AAPL": {"timestamp": "2023-08-16T19:59:00Z"}}),
+            ("state", saved_state(timespan="minute", AAPL="2023-08-16T19:59:00Z")),
             ("record", "2023-10-30T19:59:00Z"),
-            ("state", {"AAPL": {"timestamp": "2023-10-30T19:59:00Z"}}),
+            ("state", saved_state(timespan="minute", AAPL="2023-10-30T19:59:00Z")),
             ("record", "2023-12-29T20:59:00Z"),
-            ("state", {"AAPL": {"timestamp": "2023-12-29T20:59:00Z"}}),
+            ("state", saved_state(timespan="minute", AAPL="2023-12-29T20:59:00Z")),
         ]
 
     @HttpMocker()
@@ -278,11 +281,8 @@ class WindowsTest(TestCase):
             ("MSFT", "2024-03-08"),
         ]
         assert states(output) == [
-            {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}},
-            {
-                "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
-                "MSFT": {"timestamp": "2024-03-08T05:00:00Z"},
-            },
+            saved_state(AAPL="2024-03-08T05:00:00Z"),
+            saved_state(AAPL="2024-03-08T05:00:00Z", MSFT="2024-03-08T05:00:00Z"),
         ]
 
 
@@ -336,7 +336,7 @@ class IncrementalTest(TestCase):
 
         output = read_stream(ConfigBuilder().build())
 
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+        assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
 
     @HttpMocker()
     def test_given_todays_bar_still_forming_when_synced_twice_then_it_is_read_again(
@@ -356,19 +356,19 @@ class IncrementalTest(TestCase):
         with freeze_time(NOW):
             output = read_stream(config)
         assert [r["date"] for r in records(output)] == ["2024-03-11", "2024-03-12"]
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+        assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
 
         # 23:59 in New York: the bar still has a minute to go; today is asked for again.
         with freeze_time("2024-03-13T03:59:00Z"):
             output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
         assert [r["date"] for r in records(output)] == ["2024-03-12"]
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+        assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
 
         # 00:00 in New York on the 13th: the bar of the 12th is complete and becomes the cursor.
         with freeze_time("2024-03-13T04:00:00Z"):
             output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
         assert [r["date"] for r in records(output)] == ["2024-03-12"]
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-12T04:00:00Z"}}]
+        assert states(output) == [saved_state(AAPL="2024-03-12T04:00:00Z")]
 
     @HttpMocker()
     @freeze_time(NOW)
@@ -393,11 +393,8 @@ class IncrementalTest(TestCase):
             ("MSFT", "2024-03-01"),
         ]
         assert states(output) == [
-            {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}},
-            {
-                "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
-                "MSFT": {"timestamp": "2024-03-01T05:00:00Z"},
-            },
+            saved_state(AAPL="2024-03-08T05:00:00Z"),
+            saved_state(AAPL="2024-03-08T05:00:00Z", MSFT="2024-03-01T05:00:00Z"),
         ]
 
     @HttpMocker()
@@ -415,7 +412,7 @@ class IncrementalTest(TestCase):
             state=state(AAPL="2024-03-08T14:30:00Z"),
         )
 
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T14:31:00Z"}}]
+        assert states(output) == [saved_state(timespan="minute", AAPL="2024-03-08T14:31:00Z")]
 
     @HttpMocker()
     @freeze_time(NOW)
@@ -426,7 +423,7 @@ class IncrementalTest(TestCase):
 
         assert records(output) == []
         assert output.errors == []
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-11T04:00:00Z"}}]
+        assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
 
     @HttpMocker()
     @freeze_time(NOW)
@@ -440,10 +437,7 @@ class IncrementalTest(TestCase):
             )
             assert records(output) == []
             assert output.errors == []
-            assert states(output)[-1] == {
-                "AAPL": {"timestamp": cursor},
-                "MSFT": {"timestamp": cursor},
-            }
+            assert states(output)[-1] == saved_state(AAPL=cursor, MSFT=cursor)
 
     @HttpMocker()
     @freeze_time(NOW)
@@ -461,7 +455,7 @@ class IncrementalTest(TestCase):
         )
 
         assert [r["date"] for r in records(output)] == ["2024-03-08"]
-        assert states(output) == [{"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}]
+        assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
 
     @HttpMocker()
     @freeze_time("2024-03-12T02:30:00Z")  # 22:30 on 2024-03-11 in New York
@@ -480,7 +474,7 @@ class IncrementalTest(TestCase):
             ("TSLA", "2024-03-11"),
         ]
         # Today's (2024-03-11) bar closes at midnight in New York: not yet the cursor.
-        assert states(output) == [{"TSLA": {"timestamp": "2024-03-08T05:00:00Z"}}]
+        assert states(output) == [saved_state(TSLA="2024-03-08T05:00:00Z")]
 
     @HttpMocker()
     @freeze_time(NOW)
@@ -500,7 +494,7 @@ class IncrementalTest(TestCase):
             "ZZZZ: the API returned no bars from 2024-03-01 to 2024-03-11. "
             "If that range holds trading days, check the symbol."
         ]
-        assert states(output)[-1] == {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
+        assert states(output)[-1] == saved_state(AAPL="2024-03-08T05:00:00Z")
 
     @HttpMocker()
     @freeze_time(NOW)
