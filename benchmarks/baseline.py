@@ -18,6 +18,16 @@ import orjson
 import requests
 
 NEW_YORK = ZoneInfo("America/New_York")
+# Record field and bar key, in the connector's field order; a missing key gives None.
+BAR_FIELDS = (
+    ("open", "o"),
+    ("high", "h"),
+    ("low", "l"),
+    ("close", "c"),
+    ("volume", "v"),
+    ("vwap", "vw"),
+    ("transactions", "n"),
+)
 
 
 def main() -> None:
@@ -48,19 +58,12 @@ def main() -> None:
                         moment.astimezone(NEW_YORK).date().isoformat(),
                     )
                 minutes, seconds = divmod(rest // 1000, 60)
-                close = bar["c"]
                 data = {
                     "stock_ticker": ticker,
                     "date": cached[1],
                     "timestamp": f"{cached[0]}{minutes:02d}:{seconds:02d}Z",
-                    "price": close,
-                    "open": bar["o"],
-                    "high": bar["h"],
-                    "low": bar["l"],
-                    "close": close,
-                    "volume": bar["v"],
-                    "vwap": bar.get("vw"),
-                    "transactions": bar.get("n"),
+                    "price": bar["c"],
+                    **{field: bar.get(key) for field, key in BAR_FIELDS},
                     "otc": bar.get("otc", False),
                 }
                 record = {"stream": "stock_prices", "data": data, "emitted_at": emitted_at}

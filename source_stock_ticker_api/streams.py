@@ -189,12 +189,8 @@ class StockPrices(HttpStream, CheckpointMixin):
         params.update(aggs_params(self._config.adjusted, self._page_limit))
         return params
 
-    def request_kwargs(
-        self,
-        stream_state: Mapping[str, Any] | None,
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> Mapping[str, Any]:
+    def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        """The same timeouts for every request, whatever the slice or page."""
         return {"timeout": (CONNECT_TIMEOUT_SECONDS, self._config.request_timeout_seconds)}
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:

@@ -1,16 +1,20 @@
-"""Fixtures shared by every test: no real waiting, and no clock override leaking in."""
+"""Fixtures shared by every test: no real waiting, one way to freeze the clock, offline."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import urllib3.util.connection
 from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
+from freezegun import freeze_time
+from freezegun.api import FrozenDateTimeFactory
 from hypothesis import settings
 
 from source_stock_ticker_api.clock import NOW_ENV_VAR
+from unit_tests.helpers import NOW
 
 # Property tests draw the same examples on every run: a red CI must be reproducible.
 settings.register_profile("repeatable", derandomize=True)
@@ -27,6 +31,28 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     requested: list[float] = []
     monkeypatch.setattr(time, "sleep", requested.append)
     return requested
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"now(instant='{NOW}'): freeze the clock at that ISO-8601 instant for the test"
+    )
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[FrozenDateTimeFactory | None]:
+    """The clock of a test marked `now` (on the test, its class or its module), frozen there.
+
+    The one way unit tests set "now": `@pytest.mark.now()` freezes it at helpers.NOW,
+    `@pytest.mark.now("...")` elsewhere; a test that lets time pass asks for this fixture and
+    calls `move_to`. Unmarked tests see the real clock (None).
+    """
+    marker = request.node.get_closest_marker("now")
+    if marker is None:
+        yield None
+        return
+    with freeze_time(marker.args[0] if marker.args else NOW) as frozen:
+        yield frozen
 
 
 @pytest.fixture(autouse=True)

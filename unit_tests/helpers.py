@@ -25,6 +25,10 @@ from source_stock_ticker_api import run
 from source_stock_ticker_api.source import SourceStockTickerApi
 
 STREAM = "stock_prices"
+# Tuesday 2024-03-12, 11:00 in New York: what `@pytest.mark.now()` freezes the clock at.
+NOW = "2024-03-12T15:00:00Z"
+# 22:30 on 2024-03-11 in New York: "today" is still the 11th.
+LATE_EVENING_NY = "2024-03-12T02:30:00Z"
 
 
 def catalog(sync_mode: SyncMode = SyncMode.incremental) -> ConfiguredAirbyteCatalog:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import requests_mock as rm
 from airbyte_cdk.models import FailureType, Status
-from freezegun import freeze_time
 
 from source_stock_ticker_api.bars import MAX_BARS_PER_PAGE, bar_end_ms, page_limit
 from source_stock_ticker_api.config import ConfigError, parse_config
@@ -110,7 +109,7 @@ def test_page_limit_bounds_the_bars_of_a_page(timespan: str, multiplier: int, li
         assert limit * -(-60 // multiplier) <= MAX_BARS_PER_PAGE
 
 
-@freeze_time("2024-03-06T17:00:00Z")
+@pytest.mark.now("2024-03-06T17:00:00Z")
 @pytest.mark.parametrize(
     ("timespan", "multiplier", "message"),
     [
@@ -147,7 +146,7 @@ def test_intraday_bars_of_a_day_or_more_are_refused_naming_the_multiplier(
     assert caught.value.failure_type == FailureType.config_error
 
 
-@freeze_time("2024-03-06T17:00:00Z")
+@pytest.mark.now("2024-03-06T17:00:00Z")
 @pytest.mark.parametrize(
     ("timespan", "multiplier"), [("hour", 23), ("minute", 1439), ("second", 10_000), ("day", 24)]
 )
@@ -165,7 +164,7 @@ HOUR_24 = (
 )
 
 
-@freeze_time("2024-03-12T15:00:00Z")
+@pytest.mark.now()
 def test_given_24_hour_bars_when_check_then_failed_without_a_request(
     tmp_path: Path, requests_mock: rm.Mocker
 ) -> None:
@@ -179,7 +178,7 @@ def test_given_24_hour_bars_when_check_then_failed_without_a_request(
     assert requests_mock.call_count == 0
 
 
-@freeze_time("2024-03-12T15:00:00Z")
+@pytest.mark.now()
 def test_given_24_hour_bars_when_read_then_config_error_and_no_record(
     requests_mock: rm.Mocker,
 ) -> None:

@@ -7,16 +7,15 @@ from typing import Any
 
 import pytest
 from airbyte_cdk.models import FailureType
-from freezegun import freeze_time
 
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
 from unit_tests.config_builder import API_KEY, API_URL, ConfigBuilder
+from unit_tests.helpers import LATE_EVENING_NY
 
 # 22:30 on 2024-03-11 in New York, already 2024-03-12 in UTC.
-LATE_EVENING_NY = "2024-03-12T02:30:00Z"
 
 
-@freeze_time(LATE_EVENING_NY)
+@pytest.mark.now(LATE_EVENING_NY)
 def test_given_only_key_and_ticker_then_defaults_apply() -> None:
     assert parse_config({"api_key": API_KEY, "tickers": ["AAPL"]}) == StockTickerConfig(
         api_key=API_KEY,
@@ -33,7 +32,7 @@ def test_given_only_key_and_ticker_then_defaults_apply() -> None:
     )
 
 
-@freeze_time(LATE_EVENING_NY)
+@pytest.mark.now(LATE_EVENING_NY)
 def test_given_legacy_tutorial_config_then_its_ticker_is_the_only_ticker() -> None:
     parsed = parse_config({"api_key": API_KEY, "stock_ticker": "tsla"})
     assert parsed.tickers == ("TSLA",)
@@ -41,14 +40,14 @@ def test_given_legacy_tutorial_config_then_its_ticker_is_the_only_ticker() -> No
     assert parsed.api_url == "https://api.polygon.io"
 
 
-@freeze_time(LATE_EVENING_NY)
+@pytest.mark.now(LATE_EVENING_NY)
 def test_given_both_tickers_and_stock_ticker_then_tickers_win() -> None:
     assert parse_config(ConfigBuilder().with_field("stock_ticker", "TSLA").build()).tickers == (
         "AAPL",
     )
 
 
-@freeze_time(LATE_EVENING_NY)
+@pytest.mark.now(LATE_EVENING_NY)
 def test_given_messy_values_then_they_are_normalised() -> None:
     parsed = parse_config(
         ConfigBuilder()
@@ -65,7 +64,7 @@ def test_given_messy_values_then_they_are_normalised() -> None:
     assert (parsed.start_date, parsed.end_date) == (date(2023, 3, 12), date(2024, 3, 11))
 
 
-@freeze_time(LATE_EVENING_NY)
+@pytest.mark.now(LATE_EVENING_NY)
 def test_given_every_field_then_each_is_kept() -> None:
     parsed = parse_config(
         ConfigBuilder()
@@ -82,7 +81,7 @@ def test_given_every_field_then_each_is_kept() -> None:
     assert (parsed.start_date, parsed.end_date) == (date(2024, 3, 1), date(2024, 3, 11))
 
 
-@freeze_time(LATE_EVENING_NY)
+@pytest.mark.now(LATE_EVENING_NY)
 def test_given_end_date_today_in_new_york_then_accepted() -> None:
     assert parse_config(ConfigBuilder().with_end_date("2024-03-11").build()).end_date == date(
         2024, 3, 11
@@ -255,7 +254,7 @@ INVALID_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
-@freeze_time(LATE_EVENING_NY)
+@pytest.mark.now(LATE_EVENING_NY)
 @pytest.mark.parametrize(
     ("changes", "message"),
     [pytest.param(changes, message, id=name) for name, changes, message in INVALID_CONFIGS],

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests_mock as rm
 from airbyte_cdk.models import FailureType, Status
-from freezegun import freeze_time
 
 from source_stock_ticker_api.config import ConfigError, parse_config
 from unit_tests.config_builder import API_KEY, ConfigBuilder
@@ -20,10 +18,7 @@ NON_LATIN_KEY_MESSAGE = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Any:
-    with freeze_time("2024-03-12T15:00:00Z"):
-        yield
+pytestmark = pytest.mark.now()
 
 
 @pytest.mark.parametrize("key", [f"“{API_KEY}”", f"{API_KEY}€", f"{API_KEY}é"])

@@ -8,10 +8,7 @@ with `stream_slices`, and `run.run([...])` for a handful of generated cases.
 
 from __future__ import annotations
 
-import os
 import string
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,13 +20,19 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from source_stock_ticker_api.clock import NOW_ENV_VAR
 from source_stock_ticker_api.config import StockTickerConfig, parse_config
 from source_stock_ticker_api.streams import StockPrices
 from unit_tests.config_builder import API_KEY, ConfigBuilder
-from unit_tests.helpers import catalog_file, error_traces, log_messages, run_cli, write_json
+from unit_tests.helpers import (
+    LATE_EVENING_NY,
+    catalog_file,
+    error_traces,
+    log_messages,
+    run_cli,
+    write_json,
+)
 
-NOW = "2024-03-12T02:30:00Z"  # 22:30 on 2024-03-11 in New York
+pytestmark = pytest.mark.now(LATE_EVENING_NY)
 TODAY = date(2024, 3, 11)
 # Derandomized: CI must be repeatable. The examples vary with the code, not with the run.
 SETTINGS = settings(
@@ -38,19 +41,6 @@ SETTINGS = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-
-
-@contextmanager
-def clock_at(now: str = NOW) -> Iterator[None]:
-    previous = os.environ.get(NOW_ENV_VAR)
-    os.environ[NOW_ENV_VAR] = now
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(NOW_ENV_VAR, None)
-        else:
-            os.environ[NOW_ENV_VAR] = previous
 
 
 # -- values -----------------------------------------------------------------------------------
@@ -139,14 +129,13 @@ def is_config_error(error: BaseException) -> bool:
 @example(config={"api_key": API_KEY, "tickers": [None]})
 @example(config={})
 def test_any_config_is_either_valid_or_one_config_error(config: dict[str, Any]) -> None:
-    with clock_at():
-        try:
-            parsed = parse_config(config)
-        except Exception as error:  # noqa: BLE001 - the property is about every exception
-            assert is_config_error(error), f"{type(error).__name__}: {error}"
-            # The key never appears in what the user is told.
-            assert API_KEY not in str(getattr(error, "message", ""))
-            return
+    try:
+        parsed = parse_config(config)
+    except Exception as error:  # noqa: BLE001 - the property is about every exception
+        assert is_config_error(error), f"{type(error).__name__}: {error}"
+        # The key never appears in what the user is told.
+        assert API_KEY not in str(getattr(error, "message", ""))
+        return
     assert isinstance(parsed, StockTickerConfig)
     assert parsed.tickers and parsed.start_date <= parsed.end_date <= TODAY
     assert 1 <= parsed.requests_per_minute <= 6000
@@ -155,14 +144,14 @@ def test_any_config_is_either_valid_or_one_config_error(config: dict[str, Any]) 
 
 @pytest.mark.parametrize("api_url", ["http://[::1", "http://[not-an-ip]/", "http://]:9"])
 def test_an_unparsable_api_url_is_a_config_error(api_url: str) -> None:
-    with clock_at(), pytest.raises(AirbyteTracedException) as raised:
+    with pytest.raises(AirbyteTracedException) as raised:
         parse_config(ConfigBuilder().with_api_url(api_url).build())
     assert raised.value.failure_type == FailureType.config_error
 
 
 @pytest.mark.parametrize("api_url", ["http://127.0.0.1:99999", "http://127.0.0.1:abc"])
 def test_an_api_url_with_a_bad_port_is_a_config_error(api_url: str) -> None:
-    with clock_at(), pytest.raises(AirbyteTracedException) as raised:
+    with pytest.raises(AirbyteTracedException) as raised:
         parse_config(ConfigBuilder().with_api_url(api_url).build())
     assert raised.value.failure_type == FailureType.config_error
 
@@ -206,22 +195,20 @@ def hostile_states(draw: st.DrawFn) -> Any:
 
 
 def stream(timespan: str = "hour") -> StockPrices:
-    with clock_at():
-        config = parse_config(
-            ConfigBuilder()
-            .with_tickers("AAPL", "MSFT")
-            .with_dates("2024-01-02", "2024-03-11")
-            .with_timespan(timespan)
-            .build()
-        )
-        return StockPrices(config=config, authenticator=None)  # type: ignore[arg-type]
+    config = parse_config(
+        ConfigBuilder()
+        .with_tickers("AAPL", "MSFT")
+        .with_dates("2024-01-02", "2024-03-11")
+        .with_timespan(timespan)
+        .build()
+    )
+    return StockPrices(config=config, authenticator=None)  # type: ignore[arg-type]
 
 
 def slices_for(state: Any, timespan: str) -> list[Any]:
     prices = stream(timespan)
-    with clock_at():
-        prices.state = state
-        return list(prices.stream_slices(sync_mode=SyncMode.incremental))
+    prices.state = state
+    return list(prices.stream_slices(sync_mode=SyncMode.incremental))
 
 
 @SETTINGS
@@ -271,7 +258,7 @@ def _run_read(
     args += ["--catalog", catalog_file(tmp_path / "catalog.json")]
     if state is not None:
         args += ["--state", write_json(tmp_path / "state.json", state)]
-    with clock_at(), rm.Mocker() as mock:
+    with rm.Mocker() as mock:
         mock.get(rm.ANY, json=EMPTY_PAGE)
         result = run_cli(args, capfd)
     return result, mock.request_history
@@ -288,12 +275,11 @@ def _run_read(
 def test_read_with_a_hostile_config_is_a_config_error_or_a_clean_sync(
     config: dict[str, Any], tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    with clock_at():
-        try:
-            parse_config(config)
-            valid = True
-        except AirbyteTracedException:
-            valid = False
+    try:
+        parse_config(config)
+        valid = True
+    except AirbyteTracedException:
+        valid = False
     result, requests_made = _run_read(tmp_path, capfd, config)
     assert "Traceback" not in "\n".join(log_messages(result.output))
     assert API_KEY not in result.stdout
@@ -382,7 +368,7 @@ def test_an_unreadable_state_file_is_a_config_error_not_a_traceback(
     state_path.write_text(content)
     args = ["read", "--config", write_json(tmp_path / "config.json", config)]
     args += ["--catalog", catalog_file(tmp_path / "catalog.json"), "--state", str(state_path)]
-    with clock_at(), rm.Mocker() as mock:
+    with rm.Mocker() as mock:
         mock.get(rm.ANY, json=EMPTY_PAGE)
         try:
             result = run_cli(args, capfd)
@@ -421,11 +407,10 @@ def test_an_error_from_deep_in_the_http_stack_never_carries_the_key(
     config = ConfigBuilder().with_api_url(api_url).build()
     args = ["read", "--config", write_json(tmp_path / "config.json", config)]
     args += ["--catalog", catalog_file(tmp_path / "catalog.json")]
-    with clock_at():
-        try:
-            result = run_cli(args, capfd)
-        except Exception as error:  # noqa: BLE001 - a traceback is part of what must not leak
-            pytest.fail(f"{type(error).__name__} escaped run(): {error}")
+    try:
+        result = run_cli(args, capfd)
+    except Exception as error:  # noqa: BLE001 - a traceback is part of what must not leak
+        pytest.fail(f"{type(error).__name__} escaped run(): {error}")
     assert result.exit_code == 1
     for line in result.stdout.splitlines():
         assert API_KEY not in line

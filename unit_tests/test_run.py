@@ -6,17 +6,16 @@ with failure_type config_error and exit 1. Runs `run.run([...])` in-process, cap
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests_mock as rm
 from airbyte_cdk.models import FailureType, Status
-from freezegun import freeze_time
 
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import (
+    LATE_EVENING_NY,
     CliResult,
     catalog_file,
     error_traces,
@@ -32,13 +31,9 @@ from unit_tests.integration.response_builder import AggsResponseBuilder
 from unit_tests.test_config import INVALID_CONFIGS
 
 # 22:30 on 2024-03-11 in New York: the dates in INVALID_CONFIGS' messages are relative to it.
-NOW = "2024-03-12T02:30:00Z"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with freeze_time(NOW):
-        yield
+pytestmark = pytest.mark.now(LATE_EVENING_NY)
 
 
 def invalid_config(changes: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ import pytest
 import requests
 from airbyte_cdk.models import AirbyteStateType
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
-from freezegun import freeze_time
 
 from source_stock_ticker_api.config import parse_config
 from source_stock_ticker_api.source import SourceStockTickerApi, api_budget
@@ -20,20 +19,18 @@ from unit_tests.helpers import write_json
 AGGS = f"{API_URL}/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
 
 
-@freeze_time("2024-03-12T15:00:00Z")
+@pytest.mark.now()
 def test_streams_is_one_stock_prices_stream() -> None:
     [stream] = SourceStockTickerApi().streams(ConfigBuilder().build())
     assert isinstance(stream, StockPrices)
     assert stream.name == "stock_prices"
 
 
+@pytest.mark.now()
 class TestBudget:
     @staticmethod
     def budget(requests_per_minute: int):  # type: ignore[no-untyped-def]
-        with freeze_time("2024-03-12T15:00:00Z"):
-            config = parse_config(
-                ConfigBuilder().with_requests_per_minute(requests_per_minute).build()
-            )
+        config = parse_config(ConfigBuilder().with_requests_per_minute(requests_per_minute).build())
         return api_budget(config)
 
     @staticmethod

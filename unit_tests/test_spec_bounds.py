@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from freezegun import freeze_time
 
 from source_stock_ticker_api.config import SPEC_PROPERTIES, ConfigError, parse_config
 from unit_tests.config_builder import ConfigBuilder
@@ -15,10 +14,7 @@ DEFAULTED_FIELDS = sorted(n for n, p in SPEC_PROPERTIES.items() if "default" in 
 ENUM_FIELDS = sorted(n for n, p in SPEC_PROPERTIES.items() if "enum" in p)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Any:
-    with freeze_time("2024-03-12T15:00:00Z"):
-        yield
+pytestmark = pytest.mark.now()
 
 
 def parsed_field(field: str, value: Any) -> Any:

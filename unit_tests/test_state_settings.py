@@ -7,14 +7,12 @@ state it can resume from gets the bar settings on its next checkpoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests_mock as rm
 from airbyte_cdk.models import FailureType, SyncMode
-from freezegun import freeze_time
 
 from source_stock_ticker_api.config import ConfigError, parse_config
 from source_stock_ticker_api.streams import StockPrices
@@ -33,8 +31,6 @@ from unit_tests.helpers import (
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder
 
-# Tuesday 2024-03-12, 11:00 in New York; the configs read 2024-03-01 to 2024-03-11.
-NOW = "2024-03-12T15:00:00Z"
 FRI_2024_03_08 = 1709874000000
 MINUTE = {"timespan": "minute", "multiplier": 1, "adjusted": True}
 RESET = "Reset the stock_prices stream to start over from start_date."
@@ -45,10 +41,7 @@ FILE_SHAPE = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with freeze_time(NOW):
-        yield
+pytestmark = pytest.mark.now()
 
 
 def stream_message(stream_state: dict[str, Any]) -> dict[str, Any]:

@@ -10,13 +10,11 @@ import pytest
 import requests
 from airbyte_cdk.models import SyncMode, Type
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
-from freezegun import freeze_time
 
 from source_stock_ticker_api.config import ConfigError, parse_config
 from source_stock_ticker_api.streams import StockPrices, state_timestamp
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 
-NOW = "2024-03-12T15:00:00Z"
 # The bar settings of ConfigBuilder's default config, as every state records them.
 DAILY = {"timespan": "day", "multiplier": 1, "adjusted": True}
 
@@ -37,7 +35,7 @@ def page(body: dict[str, Any]) -> requests.Response:
     return answer
 
 
-@freeze_time(NOW)
+@pytest.mark.now()
 class TestState:
     def test_starts_empty(self) -> None:
         assert stream().state == {"bar_settings": DAILY}
@@ -134,7 +132,7 @@ def test_state_timestamp_reads_utc_and_offset_instants() -> None:
     assert state_timestamp("2024-03-08T05:00:00.123Z") == 1709874000123
 
 
-@freeze_time(NOW)
+@pytest.mark.now()
 class TestSlices:
     def test_without_state_each_ticker_starts_at_start_date(self) -> None:
         assert slices(stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))) == [
@@ -204,7 +202,7 @@ class TestSlices:
         assert slices(prices) == [{"ticker": "AAPL", "from": "1710205200000", "to": "2024-03-11"}]
 
 
-@freeze_time(NOW)
+@pytest.mark.now()
 class TestRequests:
     first_page = {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"}
 
@@ -275,7 +273,7 @@ class TestRequests:
         assert kwargs == {"timeout": (10, 12)}
 
 
-@freeze_time(NOW)
+@pytest.mark.now()
 class TestParseResponse:
     def parse(self, prices: StockPrices, body: dict[str, Any]) -> list[Mapping[str, Any]]:
         """The records' data; each comes as a RECORD message of the stream."""

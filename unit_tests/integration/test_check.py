@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,21 +10,26 @@ import pytest
 import requests
 import requests_mock as rm
 from airbyte_cdk.models import FailureType, Status
-from freezegun import freeze_time
 
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import check, error_traces, waits
+from unit_tests.integration.api_failures import (
+    BAD_FROM,
+    RATE_LIMITED,
+    UNKNOWN_KEY,
+    cannot_serve,
+    failure,
+    not_in_plan,
+    server_error,
+    unreachable,
+)
 from unit_tests.integration.request_builder import AggsRequestBuilder
-from unit_tests.integration.response_builder import AggsResponseBuilder, template
+from unit_tests.integration.response_builder import AggsResponseBuilder
 
-NOW = "2024-03-12T15:00:00Z"
 AAPL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11")
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with freeze_time(NOW):
-        yield
+pytestmark = pytest.mark.now()
 
 
 def status_of(output: Any) -> tuple[Status, str | None]:
@@ -71,70 +75,34 @@ def test_given_minute_unadjusted_config_when_check_then_ask_for_what_the_sync_wi
 
 
 FAILED_CHECKS = [
+    pytest.param(failure(401), UNKNOWN_KEY, id="401"),
+    pytest.param(failure(403), not_in_plan("You are not entitled to this data."), id="403-plan"),
     pytest.param(
-        {"status_code": 401, "json": template("401")},
-        "The API rejected the API key (Unknown API Key). "
-        "Check api_key: copy it again from your Polygon.io / Massive.com dashboard.",
-        id="401",
-    ),
-    pytest.param(
-        {"status_code": 403, "json": template("403")},
-        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 to "
-        "2024-03-11: You are not entitled to this data. Please upgrade your plan at "
-        "https://polygon.io/pricing. "
-        "Choose a timespan and start_date your plan includes, or upgrade the plan.",
-        id="403-plan",
-    ),
-    pytest.param(
-        {"status_code": 403, "json": template("403_timeframe")},
-        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 to "
-        "2024-03-11: Your plan doesn't include this data timeframe. Please upgrade your plan at "
-        "https://polygon.io/pricing. Choose a timespan and start_date your plan includes, or "
-        "upgrade the plan.",
+        failure(403, "403_timeframe"),
+        not_in_plan("Your plan doesn't include this data timeframe."),
         id="403-timeframe",
     ),
-    pytest.param(
-        {"status_code": 429, "json": template("429"), "headers": {"Retry-After": "30"}},
-        "The API's rate limit was reached: You've exceeded the maximum requests per minute, "
-        "please wait or upgrade your subscription to continue. https://polygon.io/pricing. "
-        "Other programs using the same key share its limit.",
-        id="429",
-    ),
-    pytest.param(
-        {"status_code": 400, "json": template("400")},
-        "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: Could not parse "
-        "the time parameter: 'from'. Use YYYY-MM-DD or Unix MS Timestamps. Check the ticker, "
-        "dates, timespan and api_url in the configuration.",
-        id="400",
-    ),
-    pytest.param(
-        {"status_code": 500, "json": template("500"), "reason": "Internal Server Error"},
-        "The API answered HTTP 500 (Internal server error) for AAPL day bars from 2024-03-01 "
-        "to 2024-03-11. Try again later.",
-        id="500",
-    ),
+    pytest.param(failure(429, Retry_After="30"), RATE_LIMITED, id="429"),
+    pytest.param(failure(400), cannot_serve(BAD_FROM), id="400"),
+    pytest.param(failure(500), server_error(500, "Internal server error"), id="500"),
     pytest.param(
         {"status_code": 502, "text": "<html>Bad Gateway</html>", "reason": "Bad Gateway"},
-        "The API answered HTTP 502 (HTTP 502 Bad Gateway) for AAPL day bars from 2024-03-01 "
-        "to 2024-03-11. Try again later.",
+        server_error(502, "HTTP 502 Bad Gateway"),
         id="502-html",
     ),
     pytest.param(
         {"exc": requests.exceptions.ConnectionError("Failed to establish a new connection")},
-        "Could not reach http://127.0.0.1:8999 (ConnectionError). "
-        "Check api_url and the network path to the API.",
+        unreachable("ConnectionError"),
         id="connection-error",
     ),
     pytest.param(
         {"exc": requests.exceptions.ConnectTimeout("connect timed out")},
-        "Could not reach http://127.0.0.1:8999 (ConnectTimeout). "
-        "Check api_url and the network path to the API.",
+        unreachable("ConnectTimeout"),
         id="connect-timeout",
     ),
     pytest.param(
         {"exc": requests.exceptions.ReadTimeout("read timed out")},
-        "Could not reach http://127.0.0.1:8999 (ReadTimeout). "
-        "Check api_url and the network path to the API.",
+        unreachable("ReadTimeout"),
         id="read-timeout",
     ),
 ]
@@ -164,6 +132,5 @@ def test_given_unreachable_host_when_check_then_failed_status(tmp_path: Path) ->
 
     assert status_of(output) == (
         Status.FAILED,
-        "Could not reach http://127.0.0.1:1 (ConnectionError). "
-        "Check api_url and the network path to the API.",
+        unreachable("ConnectionError", "http://127.0.0.1:1"),
     )

@@ -7,21 +7,29 @@ asserted here (time.sleep is recorded, not slept: see conftest.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 import requests_mock as rm
 from airbyte_cdk.models import FailureType
-from freezegun import freeze_time
 
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import error_traces, read_stream, records, saved_state, states, waits
+from unit_tests.integration.api_failures import (
+    BAD_FROM,
+    REQUEST,
+    UNKNOWN_KEY,
+    cannot_serve,
+    exhausted,
+    failure,
+    not_in_plan,
+    server_error,
+    unreachable,
+)
 from unit_tests.integration.request_builder import AggsRequestBuilder
-from unit_tests.integration.response_builder import AggsResponseBuilder, template
+from unit_tests.integration.response_builder import AggsResponseBuilder
 
-NOW = "2024-03-12T15:00:00Z"
 FRI_2024_03_08 = 1709874000000
 AAPL_URL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11").url
 MSFT_URL = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-11").url
@@ -31,60 +39,19 @@ def ok(ticker: str = "AAPL") -> dict[str, Any]:
     return {"json": AggsResponseBuilder(ticker).with_bars(FRI_2024_03_08).build_json()}
 
 
-def failure(status: int, name: str | None = None, **headers: str) -> dict[str, Any]:
-    reasons = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
-    return {
-        "status_code": status,
-        # Every 5xx shares the 500.json body.
-        "json": template(name or str(min(status, 500))),
-        "headers": {k.replace("_", "-"): v for k, v in headers.items()},
-        "reason": reasons.get(status, ""),
-    }
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with freeze_time(NOW):
-        yield
+pytestmark = pytest.mark.now()
 
 
 CLIENT_ERRORS = [
-    pytest.param(
-        failure(401),
-        "The API rejected the API key (Unknown API Key). "
-        "Check api_key: copy it again from your Polygon.io / Massive.com dashboard.",
-        id="401-unknown-key",
-    ),
-    pytest.param(
-        failure(403),
-        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 to "
-        "2024-03-11: You are not entitled to "
-        "this data. Please upgrade your plan at https://polygon.io/pricing. Choose a timespan "
-        "and start_date your plan includes, or upgrade the plan.",
-        id="403-plan",
-    ),
+    pytest.param(failure(401), UNKNOWN_KEY, id="401-unknown-key"),
+    pytest.param(failure(403), not_in_plan("You are not entitled to this data."), id="403-plan"),
     pytest.param(
         failure(403, "403_timeframe"),
-        "The API key works, but the plan does not cover AAPL day bars from 2024-03-01 to "
-        "2024-03-11: Your plan doesn't include "
-        "this data timeframe. Please upgrade your plan at https://polygon.io/pricing. Choose a "
-        "timespan and start_date your plan includes, or upgrade the plan.",
+        not_in_plan("Your plan doesn't include this data timeframe."),
         id="403-timeframe",
     ),
-    pytest.param(
-        failure(400),
-        "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: Could not parse "
-        "the time parameter: 'from'. Use YYYY-MM-DD or Unix MS Timestamps. Check the ticker, "
-        "dates, timespan and api_url in the configuration.",
-        id="400-bad-parameter",
-    ),
-    pytest.param(
-        failure(404),
-        "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: The requested "
-        "resource was not found. Check the ticker, dates, timespan and api_url in the "
-        "configuration.",
-        id="404",
-    ),
+    pytest.param(failure(400), cannot_serve(BAD_FROM), id="400-bad-parameter"),
+    pytest.param(failure(404), cannot_serve("The requested resource was not found."), id="404"),
 ]
 
 
@@ -193,26 +160,16 @@ def test_given_transient_failures_when_read_then_retry_with_backoff_until_succes
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        pytest.param(
-            failure(500),
-            "Exhausted available request attempts. Please see logs for more details. "
-            "Exception: The API answered HTTP 500 (Internal server error) for AAPL day bars from "
-            "2024-03-01 to 2024-03-11. Try again later.",
-            id="500",
-        ),
+        pytest.param(failure(500), exhausted(server_error(500, "Internal server error")), id="500"),
         pytest.param(failure(429), "API rate limit exceeded.", id="429"),
         pytest.param(
             {"exc": requests.exceptions.ReadTimeout("read timed out")},
-            "Exhausted available request attempts. Please see logs for more details. "
-            "Exception: Could not reach http://127.0.0.1:8999 (ReadTimeout). Check api_url and "
-            "the network path to the API.",
+            exhausted(unreachable("ReadTimeout")),
             id="read-timeout",
         ),
         pytest.param(
             {"status_code": 200, "text": '{"results": ['},
-            "Exhausted available request attempts. Please see logs for more details. "
-            "Exception: The API sent an incomplete or malformed body for AAPL day bars "
-            "from 2024-03-01 to 2024-03-11.",
+            exhausted(f"The API sent an incomplete or malformed body for {REQUEST}."),
             id="truncated-json",
         ),
     ],

@@ -6,7 +6,6 @@ for the key, on success and on each kind of failure, and every request URL is ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 import requests
 import requests_mock as rm
 from airbyte_cdk.models import FailureType, Status
-from freezegun import freeze_time
 
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import (
@@ -30,14 +28,10 @@ from unit_tests.helpers import (
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder, template
 
-NOW = "2024-03-12T15:00:00Z"
 AAPL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11")
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with freeze_time(NOW):
-        yield
+pytestmark = pytest.mark.now()
 
 
 def assert_key_only_in_the_header(requests_mock: rm.Mocker) -> None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any
 from unittest import TestCase
 
+import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.state_builder import StateBuilder
-from freezegun import freeze_time
+from freezegun.api import FrozenDateTimeFactory
 
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import (
+    LATE_EVENING_NY,
     STREAM,
     log_messages,
     read_stream,
@@ -27,8 +29,9 @@ from unit_tests.helpers import (
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder, bar, empty_response
 
-# Tuesday 2024-03-12, 11:00 in New York: the market is open, today's daily bar is still forming.
-NOW = "2024-03-12T15:00:00Z"
+# Tuesday 2024-03-12, 11:00 in New York (helpers.NOW): the market is open, today's daily bar is
+# still forming.
+pytestmark = pytest.mark.now()
 
 # Daily bars start at 00:00 New York time: 05:00Z in EST, 04:00Z in EDT (from 2024-03-10).
 FRI_2024_03_01 = 1709269200000
@@ -54,7 +57,6 @@ def aggs(
 
 class FullRefreshTest(TestCase):
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_one_page_when_read_then_emit_every_bar_with_every_field(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -101,7 +103,6 @@ class FullRefreshTest(TestCase):
         assert output.errors == []
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_bar_without_vwap_and_transactions_when_read_then_those_fields_are_absent(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -129,7 +130,6 @@ class FullRefreshTest(TestCase):
         ]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_saved_state_when_full_refresh_then_read_from_start_date(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -142,7 +142,6 @@ class FullRefreshTest(TestCase):
         assert [r["timestamp"] for r in records(output)] == ["2024-03-01T05:00:00Z"]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_adjusted_false_when_read_then_ask_for_unadjusted_prices(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -156,7 +155,6 @@ class FullRefreshTest(TestCase):
         assert len(records(output)) == 1
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_multi_minute_bars_when_read_then_multiplier_and_timespan_in_path(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -177,7 +175,6 @@ class FullRefreshTest(TestCase):
 
 class PaginationTest(TestCase):
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_three_pages_when_read_then_follow_next_url_to_the_end(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -224,7 +221,6 @@ class PaginationTest(TestCase):
 
 class WindowsTest(TestCase):
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_a_year_of_minute_bars_when_read_then_five_windows_and_a_checkpoint_after_each(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -259,7 +255,6 @@ class WindowsTest(TestCase):
         ]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_daily_bars_over_ten_years_when_read_then_one_request_per_ticker(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -288,7 +283,6 @@ class WindowsTest(TestCase):
 
 class TimeZoneTest(TestCase):
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_daily_bars_across_the_dst_change_when_read_then_utc_instants_and_ny_dates(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -305,7 +299,6 @@ class TimeZoneTest(TestCase):
         ]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_minute_bar_at_2330_new_york_when_read_then_date_stays_new_yorks(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -325,8 +318,14 @@ class TimeZoneTest(TestCase):
 
 
 class IncrementalTest(TestCase):
+    clock: FrozenDateTimeFactory
+
+    @pytest.fixture(autouse=True)
+    def _clock(self, frozen_clock: FrozenDateTimeFactory) -> None:
+        """The module's frozen clock, for the test that lets days pass."""
+        self.clock = frozen_clock
+
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_no_state_when_read_then_state_is_the_last_complete_bar(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -353,25 +352,23 @@ class IncrementalTest(TestCase):
         http_mocker.get(third, AggsResponseBuilder().with_bars(TUE_2024_03_12).build())
 
         # 11:00 in New York: today's bar is emitted, the cursor stays on yesterday's.
-        with freeze_time(NOW):
-            output = read_stream(config)
+        output = read_stream(config)
         assert [r["date"] for r in records(output)] == ["2024-03-11", "2024-03-12"]
         assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
 
         # 23:59 in New York: the bar still has a minute to go; today is asked for again.
-        with freeze_time("2024-03-13T03:59:00Z"):
-            output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
+        self.clock.move_to("2024-03-13T03:59:00Z")
+        output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
         assert [r["date"] for r in records(output)] == ["2024-03-12"]
         assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
 
         # 00:00 in New York on the 13th: the bar of the 12th is complete and becomes the cursor.
-        with freeze_time("2024-03-13T04:00:00Z"):
-            output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
+        self.clock.move_to("2024-03-13T04:00:00Z")
+        output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
         assert [r["date"] for r in records(output)] == ["2024-03-12"]
         assert states(output) == [saved_state(AAPL="2024-03-12T04:00:00Z")]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_state_for_one_ticker_when_another_is_added_then_each_resumes_on_its_own(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -398,7 +395,6 @@ class IncrementalTest(TestCase):
         ]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_minute_state_when_read_then_resume_one_minute_after_the_cursor(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -415,7 +411,6 @@ class IncrementalTest(TestCase):
         assert states(output) == [saved_state(timespan="minute", AAPL="2024-03-08T14:31:00Z")]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_cursor_on_end_dates_bar_when_read_then_no_request_and_no_record(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -426,7 +421,6 @@ class IncrementalTest(TestCase):
         assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_abnormal_far_future_state_when_read_then_no_request(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -440,7 +434,6 @@ class IncrementalTest(TestCase):
             assert states(output)[-1] == saved_state(AAPL=cursor, MSFT=cursor)
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_legacy_stream_state_when_read_then_resume_after_its_date(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -458,7 +451,7 @@ class IncrementalTest(TestCase):
         assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
 
     @HttpMocker()
-    @freeze_time("2024-03-12T02:30:00Z")  # 22:30 on 2024-03-11 in New York
+    @pytest.mark.now(LATE_EVENING_NY)
     def test_given_legacy_config_when_read_then_sync_its_ticker_for_the_last_year(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -477,7 +470,6 @@ class IncrementalTest(TestCase):
         assert states(output) == [saved_state(TSLA="2024-03-08T05:00:00Z")]
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_unknown_ticker_when_read_then_warn_and_sync_the_others(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -497,7 +489,6 @@ class IncrementalTest(TestCase):
         assert states(output)[-1] == saved_state(AAPL="2024-03-08T05:00:00Z")
 
     @HttpMocker()
-    @freeze_time(NOW)
     def test_given_only_today_left_and_no_bar_yet_when_read_then_no_warning(
         self, http_mocker: HttpMocker
     ) -> None:

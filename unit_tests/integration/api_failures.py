@@ -1,0 +1,70 @@
+"""API failures and the exact messages users get for them, shared by the check and read tests.
+
+`check` and `read` must tell a user the same thing about the same failure, so both test files
+take their answers and expected messages from here. The messages are spelled out as the user
+reads them, for the default ConfigBuilder request (AAPL day bars, 2024-03-01 to 2024-03-11).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unit_tests.config_builder import API_URL
+from unit_tests.integration.response_builder import template
+
+REQUEST = "AAPL day bars from 2024-03-01 to 2024-03-11"
+PRICING = "Please upgrade your plan at https://polygon.io/pricing."
+UNKNOWN_KEY = (
+    "The API rejected the API key (Unknown API Key). "
+    "Check api_key: copy it again from your Polygon.io / Massive.com dashboard."
+)
+RATE_LIMITED = (
+    "The API's rate limit was reached: You've exceeded the maximum requests per minute, "
+    "please wait or upgrade your subscription to continue. https://polygon.io/pricing. "
+    "Other programs using the same key share its limit."
+)
+BAD_FROM = "Could not parse the time parameter: 'from'. Use YYYY-MM-DD or Unix MS Timestamps."
+
+
+def failure(status: int, name: str | None = None, **headers: str) -> dict[str, Any]:
+    """A requests-mock answer with the API's error body for `status` (or template `name`)."""
+    reasons = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
+    return {
+        "status_code": status,
+        # Every 5xx shares the 500.json body.
+        "json": template(name or str(min(status, 500))),
+        "headers": {k.replace("_", "-"): v for k, v in headers.items()},
+        "reason": reasons.get(status, ""),
+    }
+
+
+def not_in_plan(detail: str) -> str:
+    """A 403: the key is fine, the plan is not."""
+    return (
+        f"The API key works, but the plan does not cover {REQUEST}: {detail} {PRICING} "
+        "Choose a timespan and start_date your plan includes, or upgrade the plan."
+    )
+
+
+def cannot_serve(detail: str) -> str:
+    """A 400 or 404: something in the request is wrong."""
+    return (
+        f"The API could not serve {REQUEST}: {detail} "
+        "Check the ticker, dates, timespan and api_url in the configuration."
+    )
+
+
+def server_error(status: int, reason: str) -> str:
+    return f"The API answered HTTP {status} ({reason}) for {REQUEST}. Try again later."
+
+
+def unreachable(error: str, api_url: str = API_URL) -> str:
+    return f"Could not reach {api_url} ({error}). Check api_url and the network path to the API."
+
+
+def exhausted(message: str) -> str:
+    """What the CDK makes of a message once every retry has failed."""
+    return (
+        "Exhausted available request attempts. Please see logs for more details. "
+        f"Exception: {message}"
+    )
