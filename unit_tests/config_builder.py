@@ -62,6 +62,10 @@ class ConfigBuilder:
         self._config[name] = value
         return self
 
+    def with_fields(self, changes: dict[str, Any]) -> ConfigBuilder:
+        self._config.update(changes)
+        return self
+
     def without(self, *names: str) -> ConfigBuilder:
         for name in names:
             self._config.pop(name, None)

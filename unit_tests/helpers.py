@@ -127,12 +127,53 @@ def catalog_file(path: Path, sync_mode: SyncMode = SyncMode.incremental) -> str:
     return write_json(path, ConfiguredAirbyteCatalogSerializer.dump(catalog(sync_mode)))
 
 
+def command_line(
+    command: str,
+    tmp_path: Path,
+    config: Mapping[str, Any],
+    *,
+    sync_mode: SyncMode = SyncMode.incremental,
+    state: Any = None,
+) -> list[str]:
+    """`<command> --config <file>`, plus `--catalog <file>` for a read and `--state <file>`.
+
+    A `state` that is a Path names a file the test wrote itself; any other state is written to
+    `state.json` as JSON.
+    """
+    args = [command, "--config", write_json(tmp_path / "config.json", config)]
+    if command == "read":
+        args += ["--catalog", catalog_file(tmp_path / "catalog.json", sync_mode)]
+    if isinstance(state, Path):
+        args += ["--state", str(state)]
+    elif state is not None:
+        args += ["--state", write_json(tmp_path / "state.json", state)]
+    return args
+
+
 class CliResult:
+    """What a command printed, with the same views as for an in-process run."""
+
     def __init__(self, exit_code: int, stdout: str) -> None:
         self.exit_code = exit_code
         self.stdout = stdout
         lines = [line for line in stdout.splitlines() if line.strip()]
         self.output = EntrypointOutput(messages=lines)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return records(self.output)
+
+    @property
+    def states(self) -> list[dict[str, Any]]:
+        return states(self.output)
+
+    @property
+    def errors(self) -> list[tuple[Any, str]]:
+        """(failure_type, message) of each TRACE error."""
+        return error_traces(self.output)
+
+    def logs(self, level: str | None = None) -> list[str]:
+        return log_messages(self.output, level)
 
 
 def run_cli(args: list[str], capfd: pytest.CaptureFixture[str]) -> CliResult:

@@ -25,11 +25,8 @@ from source_stock_ticker_api.streams import StockPrices
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import (
     LATE_EVENING_NY,
-    catalog_file,
-    error_traces,
-    log_messages,
+    command_line,
     run_cli,
-    write_json,
 )
 
 pytestmark = pytest.mark.now(LATE_EVENING_NY)
@@ -254,10 +251,7 @@ EMPTY_PAGE = {"ticker": "AAPL", "queryCount": 0, "resultsCount": 0, "status": "O
 def _run_read(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], config: dict[str, Any], state: Any = None
 ) -> tuple[Any, list[Any]]:
-    args = ["read", "--config", write_json(tmp_path / "config.json", config)]
-    args += ["--catalog", catalog_file(tmp_path / "catalog.json")]
-    if state is not None:
-        args += ["--state", write_json(tmp_path / "state.json", state)]
+    args = command_line("read", tmp_path, config, state=state)
     with rm.Mocker() as mock:
         mock.get(rm.ANY, json=EMPTY_PAGE)
         result = run_cli(args, capfd)
@@ -281,14 +275,14 @@ def test_read_with_a_hostile_config_is_a_config_error_or_a_clean_sync(
     except AirbyteTracedException:
         valid = False
     result, requests_made = _run_read(tmp_path, capfd, config)
-    assert "Traceback" not in "\n".join(log_messages(result.output))
+    assert "Traceback" not in "\n".join(result.logs())
     assert API_KEY not in result.stdout
     # parse_config lets null stand for a default; the spec's JSON schema may still refuse it.
     if valid and result.exit_code == 0:
-        assert error_traces(result.output) == []
+        assert result.errors == []
     else:
         assert result.exit_code == 1
-        ((failure_type, message),) = error_traces(result.output)
+        ((failure_type, message),) = result.errors
         assert failure_type == FailureType.config_error and message
         assert requests_made == []  # refused before any request
 
@@ -327,12 +321,12 @@ def test_read_with_a_hostile_state_is_a_config_error_or_a_clean_recovery(
     result, requests_made = _run_read(tmp_path, capfd, config, state)
     assert API_KEY not in result.stdout
     if harmless:
-        assert "Traceback" not in "\n".join(log_messages(result.output))
-        assert result.exit_code == 0, error_traces(result.output)
-        assert error_traces(result.output) == []
+        assert "Traceback" not in "\n".join(result.logs())
+        assert result.exit_code == 0, result.errors
+        assert result.errors == []
     else:
         assert result.exit_code != 0
-        errors = error_traces(result.output)
+        errors = result.errors
         assert errors and {failure_type for failure_type, _ in errors} == {FailureType.config_error}
         assert "Reset" in errors[0][1]
         assert requests_made == []
@@ -344,7 +338,7 @@ def test_a_corrupt_state_is_reported_without_a_stack_trace(
     config = ConfigBuilder().with_api_url("http://127.0.0.1:9").build()
     state = {"stock_prices": {"AAPL": {"timestamp": "yesterday"}}}
     result, _ = _run_read(tmp_path, capfd, config, state)
-    assert "Traceback" not in "\n".join(log_messages(result.output))
+    assert "Traceback" not in "\n".join(result.logs())
 
 
 @pytest.mark.parametrize(
@@ -366,15 +360,14 @@ def test_an_unreadable_state_file_is_a_config_error_not_a_traceback(
     config = ConfigBuilder().with_api_url("http://127.0.0.1:9").build()
     state_path = tmp_path / "state.json"
     state_path.write_text(content)
-    args = ["read", "--config", write_json(tmp_path / "config.json", config)]
-    args += ["--catalog", catalog_file(tmp_path / "catalog.json"), "--state", str(state_path)]
+    args = command_line("read", tmp_path, config, state=state_path)
     with rm.Mocker() as mock:
         mock.get(rm.ANY, json=EMPTY_PAGE)
         try:
             result = run_cli(args, capfd)
         except Exception as error:  # noqa: BLE001
             pytest.fail(f"{type(error).__name__} escaped: {error}")
-    errors = error_traces(result.output)
+    errors = result.errors
     if result.exit_code == 0:
         # A state file that says nothing (empty, null) is a first sync.
         assert errors == []
@@ -405,8 +398,7 @@ def test_an_error_from_deep_in_the_http_stack_never_carries_the_key(
     """requests/urllib3 put the whole URL (query included) in their messages; the key must not
     be in any of it. Runs the real HTTP stack, no mock; the retries' sleeps are not slept."""
     config = ConfigBuilder().with_api_url(api_url).build()
-    args = ["read", "--config", write_json(tmp_path / "config.json", config)]
-    args += ["--catalog", catalog_file(tmp_path / "catalog.json")]
+    args = command_line("read", tmp_path, config)
     try:
         result = run_cli(args, capfd)
     except Exception as error:  # noqa: BLE001 - a traceback is part of what must not leak
@@ -414,7 +406,7 @@ def test_an_error_from_deep_in_the_http_stack_never_carries_the_key(
     assert result.exit_code == 1
     for line in result.stdout.splitlines():
         assert API_KEY not in line
-    errors = error_traces(result.output)
+    errors = result.errors
     # The stream's own error first (transient: the API could not be reached), then the CDK's
     # summary, which the CDK always types config_error.
     if errors[0][0] == FailureType.config_error and "api_url" in errors[0][1]:

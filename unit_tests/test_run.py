@@ -17,52 +17,30 @@ from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import (
     LATE_EVENING_NY,
     CliResult,
-    catalog_file,
-    error_traces,
-    log_messages,
-    records,
+    command_line,
     run_cli,
     saved_state,
-    states,
-    write_json,
 )
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder
-from unit_tests.test_config import INVALID_CONFIGS
+from unit_tests.invalid_configs import INVALID_CONFIGS
 
 # 22:30 on 2024-03-11 in New York: the dates in INVALID_CONFIGS' messages are relative to it.
-
-
 pytestmark = pytest.mark.now(LATE_EVENING_NY)
 
 
-def invalid_config(changes: dict[str, Any]) -> dict[str, Any]:
-    builder = ConfigBuilder()
-    for name, value in changes.items():
-        builder.with_field(name, value)
-    return builder.build()
-
-
-def command(name: str, tmp_path: Path, config: dict[str, Any]) -> list[str]:
-    args = [name, "--config", write_json(tmp_path / "config.json", config)]
-    if name == "read":
-        args += ["--catalog", catalog_file(tmp_path / "catalog.json")]
-    return args
-
-
 def assert_no_traceback_in_logs(result: CliResult) -> None:
-    for message in log_messages(result.output):
+    for message in result.logs():
         assert "Traceback" not in message
 
 
-CASES = [pytest.param(changes, message, id=name) for name, changes, message in INVALID_CONFIGS]
-
-
-@pytest.mark.parametrize(("changes", "message"), CASES)
+@pytest.mark.parametrize(("changes", "message"), INVALID_CONFIGS)
 def test_given_invalid_config_when_check_then_failed_status_naming_the_field(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], changes: dict[str, Any], message: str
 ) -> None:
-    result = run_cli(command("check", tmp_path, invalid_config(changes)), capfd)
+    result = run_cli(
+        command_line("check", tmp_path, ConfigBuilder().with_fields(changes).build()), capfd
+    )
 
     assert result.exit_code == 0
     [status] = result.output.connection_status_messages
@@ -74,7 +52,7 @@ def test_given_invalid_config_when_check_then_failed_status_naming_the_field(
 
 
 @pytest.mark.parametrize("name", ["discover", "read"])
-@pytest.mark.parametrize(("changes", "message"), CASES)
+@pytest.mark.parametrize(("changes", "message"), INVALID_CONFIGS)
 def test_given_invalid_config_when_discover_or_read_then_one_config_error_trace_and_exit_1(
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
@@ -82,10 +60,12 @@ def test_given_invalid_config_when_discover_or_read_then_one_config_error_trace_
     changes: dict[str, Any],
     message: str,
 ) -> None:
-    result = run_cli(command(name, tmp_path, invalid_config(changes)), capfd)
+    result = run_cli(
+        command_line(name, tmp_path, ConfigBuilder().with_fields(changes).build()), capfd
+    )
 
     assert result.exit_code == 1
-    assert error_traces(result.output) == [(FailureType.config_error, message)]
+    assert result.errors == [(FailureType.config_error, message)]
     assert result.output.records == []
     assert_no_traceback_in_logs(result)
 
@@ -93,7 +73,7 @@ def test_given_invalid_config_when_discover_or_read_then_one_config_error_trace_
 def test_given_valid_config_when_discover_then_catalog_and_exit_0(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    result = run_cli(command("discover", tmp_path, ConfigBuilder().build()), capfd)
+    result = run_cli(command_line("discover", tmp_path, ConfigBuilder().build()), capfd)
 
     assert result.exit_code == 0
     assert [s.name for s in result.output.catalog.catalog.streams] == ["stock_prices"]  # type: ignore[union-attr]
@@ -108,33 +88,26 @@ def test_given_legacy_state_file_when_read_from_the_command_line_then_resume_aft
         json=AggsResponseBuilder("TSLA").with_bars(1709874000000).build_json(),
     )
     config = ConfigBuilder().legacy("TSLA").with_end_date("2024-03-08").build()
-    args = command("read", tmp_path, config) + [
-        "--state",
-        write_json(tmp_path / "state.json", {"stock_prices": {"date": "2024-03-07"}}),
-    ]
+    args = command_line("read", tmp_path, config, state={"stock_prices": {"date": "2024-03-07"}})
 
     result = run_cli(args, capfd)
 
     assert result.exit_code == 0
-    assert [(r["stock_ticker"], r["date"]) for r in records(result.output)] == [
-        ("TSLA", "2024-03-08")
-    ]
-    assert states(result.output) == [saved_state(TSLA="2024-03-08T05:00:00Z")]
+    assert [(r["stock_ticker"], r["date"]) for r in result.records] == [("TSLA", "2024-03-08")]
+    assert result.states == [saved_state(TSLA="2024-03-08T05:00:00Z")]
     assert requests_mock.call_count == 1
 
 
 def test_given_unreadable_state_when_read_then_config_error_saying_how_to_recover(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    args = command("read", tmp_path, ConfigBuilder().build()) + [
-        "--state",
-        write_json(tmp_path / "state.json", {"stock_prices": {"AAPL": {"timestamp": "soon"}}}),
-    ]
+    state = {"stock_prices": {"AAPL": {"timestamp": "soon"}}}
+    args = command_line("read", tmp_path, ConfigBuilder().build(), state=state)
 
     result = run_cli(args, capfd)
 
     assert result.exit_code == 1
-    assert error_traces(result.output)[0] == (
+    assert result.errors[0] == (
         FailureType.config_error,
         "The saved state holds 'soon' where a UTC timestamp such as 2024-01-02T05:00:00Z "
         "belongs. Reset the stock_prices stream to start over from start_date.",

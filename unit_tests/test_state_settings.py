@@ -19,13 +19,9 @@ from source_stock_ticker_api.streams import StockPrices
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import (
     CliResult,
-    catalog_file,
-    error_traces,
-    log_messages,
-    records,
+    command_line,
     run_cli,
     saved_state,
-    states,
     write_json,
 )
 from unit_tests.integration.request_builder import AggsRequestBuilder
@@ -59,9 +55,7 @@ def read_with_state_file(
     sync_mode: SyncMode = SyncMode.incremental,
 ) -> tuple[CliResult, list[Any]]:
     """`read --state <state_path>`; every request answered with one bar, and recorded."""
-    args = ["read", "--config", write_json(tmp_path / "config.json", builder.build())]
-    args += ["--catalog", catalog_file(tmp_path / "catalog.json", sync_mode)]
-    args += ["--state", str(state_path)]
+    args = command_line("read", tmp_path, builder.build(), sync_mode=sync_mode, state=state_path)
     with rm.Mocker() as mock:
         mock.get(rm.ANY, json=AggsResponseBuilder().with_bars(FRI_2024_03_08).build_json())
         result = run_cli(args, capfd)
@@ -82,11 +76,11 @@ def read_with_state(
 def assert_refused(result: CliResult, requests_made: list[Any], message: str) -> None:
     """One config_error with exactly this message, exit 1, nothing read, nothing requested."""
     assert result.exit_code == 1
-    assert error_traces(result.output) == [(FailureType.config_error, message)]
+    assert result.errors == [(FailureType.config_error, message)]
     assert result.output.records == []
     assert result.output.state_messages == []
     assert requests_made == []
-    assert not [line for line in log_messages(result.output) if "Traceback" in line]
+    assert not [line for line in result.logs() if "Traceback" in line]
     assert API_KEY not in result.stdout
 
 
@@ -154,12 +148,12 @@ def test_given_state_of_the_same_bars_when_read_then_resume_after_its_cursor(
 
     result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
 
-    assert result.exit_code == 0, error_traces(result.output)
+    assert result.exit_code == 0, result.errors
     assert [r.url.split("?")[0] for r in requests_made] == [
         AggsRequestBuilder.aggs("AAPL", "2024-03-08", "2024-03-11").url
     ]
-    assert [r["timestamp"] for r in records(result.output)] == ["2024-03-08T05:00:00Z"]
-    assert states(result.output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
+    assert [r["timestamp"] for r in result.records] == ["2024-03-08T05:00:00Z"]
+    assert result.states == [saved_state(AAPL="2024-03-08T05:00:00Z")]
 
 
 @pytest.mark.parametrize(
@@ -177,9 +171,9 @@ def test_given_state_without_settings_when_read_then_resume_and_checkpoint_with_
 
     result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
 
-    assert result.exit_code == 0, error_traces(result.output)
+    assert result.exit_code == 0, result.errors
     assert len(requests_made) == 1
-    assert states(result.output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
+    assert result.states == [saved_state(AAPL="2024-03-08T05:00:00Z")]
 
 
 def test_given_state_of_other_bars_when_full_refresh_then_read_everything_and_drop_its_cursors(
@@ -201,11 +195,11 @@ def test_given_state_of_other_bars_when_full_refresh_then_read_everything_and_dr
         tmp_path, capfd, ConfigBuilder(), state, SyncMode.full_refresh
     )
 
-    assert result.exit_code == 0, error_traces(result.output)
+    assert result.exit_code == 0, result.errors
     assert [r.url.split("?")[0] for r in requests_made] == [
         AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11").url
     ]
-    assert states(result.output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
+    assert result.states == [saved_state(AAPL="2024-03-08T05:00:00Z")]
 
 
 @pytest.mark.parametrize(
@@ -300,7 +294,7 @@ def test_given_a_state_file_that_is_not_a_list_of_messages_then_config_error_say
     result, requests_made = read_with_state_file(tmp_path, capfd, ConfigBuilder(), path)
 
     assert result.exit_code == 1
-    [(failure_type, message)] = error_traces(result.output)
+    [(failure_type, message)] = result.errors
     assert failure_type == FailureType.config_error
     assert message.startswith(f"The state file {path} {problem}")
     assert message.endswith(f"It must hold {FILE_SHAPE}.")
@@ -374,7 +368,7 @@ def test_given_a_global_state_without_shared_state_then_its_stream_state_is_resu
 
     result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
 
-    assert result.exit_code == 0, error_traces(result.output)
+    assert result.exit_code == 0, result.errors
     assert [r.url.split("?")[0] for r in requests_made] == [
         AggsRequestBuilder.aggs("AAPL", "2024-03-08", "2024-03-11").url
     ]
@@ -400,7 +394,7 @@ def test_given_a_global_state_of_other_bars_then_config_error_before_any_request
     result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
 
     assert result.exit_code == 1
-    [(failure_type, message)] = error_traces(result.output)
+    [(failure_type, message)] = result.errors
     assert failure_type == FailureType.config_error
     assert message.startswith("The saved state of stock_prices is for 1-minute split-adjusted")
     assert requests_made == []
@@ -423,15 +417,15 @@ def test_given_cursors_after_end_date_when_read_then_one_warning_per_ticker_and_
 
     result, requests_made = read_with_state(tmp_path, capfd, builder, state)
 
-    assert result.exit_code == 0, error_traces(result.output)
+    assert result.exit_code == 0, result.errors
     assert requests_made == []
-    assert log_messages(result.output, "WARN") == [
+    assert result.logs("WARN") == [
         "AAPL: the saved position 2099-01-01T05:00:00Z is after end_date 2024-03-11; nothing "
         "to read. If that position is wrong, reset (refresh) the stock_prices stream.",
         "MSFT: the saved position 2024-03-12T04:00:00Z is after end_date 2024-03-11; nothing "
         "to read. If that position is wrong, reset (refresh) the stock_prices stream.",
     ]
     # The positions are kept, never moved back.
-    assert states(result.output)[-1] == saved_state(
+    assert result.states[-1] == saved_state(
         AAPL="2099-01-01T05:00:00Z", MSFT="2024-03-12T04:00:00Z", NVDA="2024-03-11T04:00:00Z"
     )

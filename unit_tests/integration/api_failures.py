@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from unit_tests.config_builder import API_URL
 from unit_tests.integration.response_builder import template
 
@@ -68,3 +70,16 @@ def exhausted(message: str) -> str:
         "Exhausted available request attempts. Please see logs for more details. "
         f"Exception: {message}"
     )
+
+
+# Refusals that `check` and `read` both report as a config_error, at once and without retrying.
+REFUSALS = [
+    pytest.param(failure(401), UNKNOWN_KEY, id="401"),
+    pytest.param(failure(403), not_in_plan("You are not entitled to this data."), id="403-plan"),
+    pytest.param(
+        failure(403, "403_timeframe"),
+        not_in_plan("Your plan doesn't include this data timeframe."),
+        id="403-timeframe",
+    ),
+    pytest.param(failure(400), cannot_serve(BAD_FROM), id="400"),
+]

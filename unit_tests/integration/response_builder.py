@@ -40,6 +40,27 @@ def bar(t: int) -> BarBuilder:
     return builder
 
 
+def expected_record(
+    date: str, timestamp: str, ticker: str = "AAPL", **changes: Any
+) -> dict[str, Any]:
+    """The record the connector makes of a `bar()` from the aggs.json template, with `changes`."""
+    record = {
+        "stock_ticker": ticker,
+        "date": date,
+        "timestamp": timestamp,
+        "price": 172.75,
+        "open": 170.76,
+        "high": 172.97,
+        "low": 170.51,
+        "close": 172.75,
+        "volume": 1029145.0,
+        "vwap": 171.5053,
+        "transactions": 12850,
+        "otc": False,
+    }
+    return record | changes
+
+
 class AggsResponseBuilder:
     """A 200 page of bars, optionally pointing at the next page with `next_url`."""
 

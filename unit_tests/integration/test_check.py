@@ -14,12 +14,9 @@ from airbyte_cdk.models import FailureType, Status
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import check, error_traces, waits
 from unit_tests.integration.api_failures import (
-    BAD_FROM,
     RATE_LIMITED,
-    UNKNOWN_KEY,
-    cannot_serve,
+    REFUSALS,
     failure,
-    not_in_plan,
     server_error,
     unreachable,
 )
@@ -75,15 +72,8 @@ def test_given_minute_unadjusted_config_when_check_then_ask_for_what_the_sync_wi
 
 
 FAILED_CHECKS = [
-    pytest.param(failure(401), UNKNOWN_KEY, id="401"),
-    pytest.param(failure(403), not_in_plan("You are not entitled to this data."), id="403-plan"),
-    pytest.param(
-        failure(403, "403_timeframe"),
-        not_in_plan("Your plan doesn't include this data timeframe."),
-        id="403-timeframe",
-    ),
+    *REFUSALS,
     pytest.param(failure(429, Retry_After="30"), RATE_LIMITED, id="429"),
-    pytest.param(failure(400), cannot_serve(BAD_FROM), id="400"),
     pytest.param(failure(500), server_error(500, "Internal server error"), id="500"),
     pytest.param(
         {"status_code": 502, "text": "<html>Bad Gateway</html>", "reason": "Bad Gateway"},

@@ -17,13 +17,11 @@ from airbyte_cdk.models import FailureType
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import error_traces, read_stream, records, saved_state, states, waits
 from unit_tests.integration.api_failures import (
-    BAD_FROM,
+    REFUSALS,
     REQUEST,
-    UNKNOWN_KEY,
     cannot_serve,
     exhausted,
     failure,
-    not_in_plan,
     server_error,
     unreachable,
 )
@@ -43,14 +41,7 @@ pytestmark = pytest.mark.now()
 
 
 CLIENT_ERRORS = [
-    pytest.param(failure(401), UNKNOWN_KEY, id="401-unknown-key"),
-    pytest.param(failure(403), not_in_plan("You are not entitled to this data."), id="403-plan"),
-    pytest.param(
-        failure(403, "403_timeframe"),
-        not_in_plan("Your plan doesn't include this data timeframe."),
-        id="403-timeframe",
-    ),
-    pytest.param(failure(400), cannot_serve(BAD_FROM), id="400-bad-parameter"),
+    *REFUSALS,
     pytest.param(failure(404), cannot_serve("The requested resource was not found."), id="404"),
 ]
 

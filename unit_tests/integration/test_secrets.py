@@ -17,13 +17,12 @@ from airbyte_cdk.models import FailureType, Status
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import (
     all_output,
-    catalog_file,
     check,
+    command_line,
     error_traces,
     read_stream,
     records,
     run_cli,
-    write_json,
 )
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder, template
@@ -64,17 +63,7 @@ def test_given_debug_logs_when_read_from_the_command_line_then_key_is_masked(
     requests_mock.get(AAPL.url, json=AggsResponseBuilder().with_bars(1709874000000).build_json())
 
     # --debug logs every request with its headers: the Authorization header must be masked.
-    result = run_cli(
-        [
-            "read",
-            "--config",
-            write_json(tmp_path / "config.json", ConfigBuilder().build()),
-            "--catalog",
-            catalog_file(tmp_path / "catalog.json"),
-            "--debug",
-        ],
-        capfd,
-    )
+    result = run_cli([*command_line("read", tmp_path, ConfigBuilder().build()), "--debug"], capfd)
 
     assert result.exit_code == 0
     assert "Making outbound API request" in result.stdout
@@ -186,16 +175,7 @@ def test_given_rate_limit_then_rejected_key_when_run_from_the_command_line_then_
         ],
     )
 
-    result = run_cli(
-        [
-            "read",
-            "--config",
-            write_json(tmp_path / "config.json", ConfigBuilder().build()),
-            "--catalog",
-            catalog_file(tmp_path / "catalog.json"),
-        ],
-        capfd,
-    )
+    result = run_cli(command_line("read", tmp_path, ConfigBuilder().build()), capfd)
 
     assert result.exit_code == 1
     assert '"RATE_LIMITED"' in result.stdout
