@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from airbyte_cdk.models import (
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteCatalogSerializer,
+    Status,
     SyncMode,
     Type,
 )
@@ -60,6 +62,19 @@ def check(config: Mapping[str, Any], tmp_path: Path) -> EntrypointOutput:
     return _run_command(
         SourceStockTickerApi(), ["check", "--config", make_file(tmp_path / "config.json", config)]
     )
+
+
+def connection_status(output: EntrypointOutput) -> tuple[Status, str | None]:
+    """(status, message) of the one CONNECTION_STATUS message `check` must print."""
+    [message] = output.connection_status_messages
+    status = message.connectionStatus
+    assert status is not None
+    return status.status, status.message
+
+
+def ms(instant: str) -> int:
+    """Unix ms of an ISO instant written in UTC, e.g. 2024-03-08T05:00:00Z."""
+    return int(datetime.fromisoformat(instant.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def records(output: EntrypointOutput) -> list[dict[str, Any]]:

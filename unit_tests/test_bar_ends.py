@@ -6,7 +6,6 @@ the next midnight (bars.py's docstring). A wrong end makes the next sync start i
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,37 +15,7 @@ from airbyte_cdk.models import FailureType, Status
 from source_stock_ticker_api.bars import MAX_BARS_PER_PAGE, bar_end_ms, page_limit
 from source_stock_ticker_api.config import ConfigError, parse_config
 from unit_tests.config_builder import API_KEY, ConfigBuilder
-from unit_tests.helpers import check, error_traces, read_stream
-
-
-def ms(instant: str) -> int:
-    """Unix ms of an ISO instant written in UTC, e.g. 2024-03-08T05:00:00Z."""
-    return int(datetime.fromisoformat(instant.replace("Z", "+00:00")).timestamp() * 1000)
-
-
-@pytest.mark.parametrize(
-    ("timespan", "multiplier", "start", "end"),
-    [
-        # 17-hour bars on Wednesday 2024-03-06 (EST): 00:00-17:00, then 17:00 cut at midnight.
-        ("hour", 17, "2024-03-06T05:00:00Z", "2024-03-06T22:00:00Z"),
-        ("hour", 17, "2024-03-06T22:00:00Z", "2024-03-07T05:00:00Z"),
-        # 1000-minute bars: 00:00-16:40, then 16:40 to midnight (7 h 20 min).
-        ("minute", 1000, "2024-03-06T05:00:00Z", "2024-03-06T21:40:00Z"),
-        ("minute", 1000, "2024-03-06T21:40:00Z", "2024-03-07T05:00:00Z"),
-        # 7-minute bars: 03:58-04:05 holds the session's first minute; 23:55 is cut at 24:00.
-        ("minute", 7, "2024-03-06T08:58:00Z", "2024-03-06T09:05:00Z"),
-        ("minute", 7, "2024-03-07T04:55:00Z", "2024-03-07T05:00:00Z"),
-        # 7-second bars: 86400 = 12342 * 7 + 6, so the day's last bar lasts 6 seconds.
-        ("second", 7, "2024-03-07T04:59:54Z", "2024-03-07T05:00:00Z"),
-        # Summer (EDT): 17-hour bars run 00:00-17:00 and 17:00-24:00 New York.
-        ("hour", 17, "2024-07-09T04:00:00Z", "2024-07-09T21:00:00Z"),
-        ("hour", 17, "2024-07-09T21:00:00Z", "2024-07-10T04:00:00Z"),
-    ],
-)
-def test_an_intraday_bar_ends_after_its_size_or_at_the_next_midnight(
-    timespan: str, multiplier: int, start: str, end: str
-) -> None:
-    assert bar_end_ms(ms(start), timespan, multiplier) == ms(end)
+from unit_tests.helpers import check, connection_status, error_traces, ms, read_stream
 
 
 @pytest.mark.parametrize(
@@ -69,22 +38,6 @@ def test_bars_that_divide_the_day_are_not_cut() -> None:
     # 23:00 EST + 1 hour is exactly the next midnight; 4-hour bars start at 20:00.
     assert bar_end_ms(ms("2024-03-07T04:00:00Z"), "hour", 1) == ms("2024-03-07T05:00:00Z")
     assert bar_end_ms(ms("2024-03-07T01:00:00Z"), "hour", 4) == ms("2024-03-07T05:00:00Z")
-
-
-@pytest.mark.parametrize(
-    ("timespan", "multiplier", "start", "end"),
-    [
-        # 3-day bars are three calendar days, weekends included, across the spring DST change.
-        ("day", 3, "2024-03-09T05:00:00Z", "2024-03-12T04:00:00Z"),
-        # Sunday 2024-10-27 EDT to Sunday 2024-11-10 EST: two weeks, one hour longer.
-        ("week", 2, "2024-10-27T04:00:00Z", "2024-11-10T05:00:00Z"),
-        ("week", 1, "2024-11-03T04:00:00Z", "2024-11-10T05:00:00Z"),
-    ],
-)
-def test_daily_and_weekly_multipliers_end_on_a_later_midnight(
-    timespan: str, multiplier: int, start: str, end: str
-) -> None:
-    assert bar_end_ms(ms(start), timespan, multiplier) == ms(end)
 
 
 @pytest.mark.parametrize(
@@ -170,10 +123,7 @@ def test_given_24_hour_bars_when_check_then_failed_without_a_request(
 ) -> None:
     output = check(ConfigBuilder().with_timespan("hour", 24).build(), tmp_path)
 
-    [message] = output.connection_status_messages
-    status = message.connectionStatus
-    assert status is not None
-    assert (status.status, status.message) == (Status.FAILED, HOUR_24)
+    assert connection_status(output) == (Status.FAILED, HOUR_24)
     assert error_traces(output) == [(FailureType.config_error, HOUR_24)]
     assert requests_mock.call_count == 0
 

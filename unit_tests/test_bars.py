@@ -19,13 +19,9 @@ from source_stock_ticker_api.bars import (
     is_trading_day,
     windows,
 )
+from unit_tests.helpers import ms
 
 PER_WINDOW = MAX_BASE_AGGREGATES // MINUTES_PER_TRADING_DAY
-
-
-def ms(instant: str) -> int:
-    """Unix ms of an ISO instant written in UTC, e.g. 2024-03-08T05:00:00Z."""
-    return int(datetime.fromisoformat(instant.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def trading_days(first: date, last: date) -> int:
@@ -34,19 +30,52 @@ def trading_days(first: date, last: date) -> int:
     )
 
 
+# (timespan, multiplier, bar start, bar end), all in UTC.
+BAR_ENDS = [
+    # Intraday bars that divide a day end after a fixed duration.
+    ("second", 1, "2024-03-08T14:30:00Z", "2024-03-08T14:30:01Z"),
+    ("second", 30, "2024-03-08T14:30:00Z", "2024-03-08T14:30:30Z"),
+    ("minute", 1, "2024-03-08T14:30:00Z", "2024-03-08T14:31:00Z"),
+    ("minute", 5, "2024-03-08T14:30:00Z", "2024-03-08T14:35:00Z"),
+    ("hour", 1, "2024-03-08T14:00:00Z", "2024-03-08T15:00:00Z"),
+    ("hour", 4, "2024-03-08T12:00:00Z", "2024-03-08T16:00:00Z"),
+    # Bars that do not divide a day: the day's last bar is cut at the next midnight New York.
+    # 17-hour bars on Wednesday 2024-03-06 (EST): 00:00-17:00, then 17:00 cut at midnight.
+    ("hour", 17, "2024-03-06T05:00:00Z", "2024-03-06T22:00:00Z"),
+    ("hour", 17, "2024-03-06T22:00:00Z", "2024-03-07T05:00:00Z"),
+    # 1000-minute bars: 00:00-16:40, then 16:40 to midnight (7 h 20 min).
+    ("minute", 1000, "2024-03-06T05:00:00Z", "2024-03-06T21:40:00Z"),
+    ("minute", 1000, "2024-03-06T21:40:00Z", "2024-03-07T05:00:00Z"),
+    # 7-minute bars: 03:58-04:05 holds the session's first minute; 23:55 is cut at 24:00.
+    ("minute", 7, "2024-03-06T08:58:00Z", "2024-03-06T09:05:00Z"),
+    ("minute", 7, "2024-03-07T04:55:00Z", "2024-03-07T05:00:00Z"),
+    # 7-second bars: 86400 = 12342 * 7 + 6, so the day's last bar lasts 6 seconds.
+    ("second", 7, "2024-03-07T04:59:54Z", "2024-03-07T05:00:00Z"),
+    # Summer (EDT): 17-hour bars run 00:00-17:00 and 17:00-24:00 New York.
+    ("hour", 17, "2024-07-09T04:00:00Z", "2024-07-09T21:00:00Z"),
+    ("hour", 17, "2024-07-09T21:00:00Z", "2024-07-10T04:00:00Z"),
+    # Months, quarters and years end on the first of a later month.
+    ("month", 1, "2024-01-01T05:00:00Z", "2024-02-01T05:00:00Z"),
+    ("month", 1, "2024-03-01T05:00:00Z", "2024-04-01T04:00:00Z"),
+    ("month", 1, "2024-12-01T05:00:00Z", "2025-01-01T05:00:00Z"),
+    ("month", 2, "2024-11-01T04:00:00Z", "2025-01-01T05:00:00Z"),
+    ("quarter", 1, "2024-01-01T05:00:00Z", "2024-04-01T04:00:00Z"),
+    ("quarter", 1, "2024-10-01T04:00:00Z", "2025-01-01T05:00:00Z"),
+    ("quarter", 2, "2024-07-01T04:00:00Z", "2025-01-01T05:00:00Z"),
+    ("year", 1, "2024-01-01T05:00:00Z", "2025-01-01T05:00:00Z"),
+    ("year", 2, "2023-01-01T05:00:00Z", "2025-01-01T05:00:00Z"),
+    # Multi-day and multi-week bars end on a later midnight.
+    # 3-day bars are three calendar days, weekends included, across the spring DST change.
+    ("day", 3, "2024-03-09T05:00:00Z", "2024-03-12T04:00:00Z"),
+    # Sunday 2024-10-27 EDT to Sunday 2024-11-10 EST: two weeks, one hour longer.
+    ("week", 2, "2024-10-27T04:00:00Z", "2024-11-10T05:00:00Z"),
+    ("week", 1, "2024-11-03T04:00:00Z", "2024-11-10T05:00:00Z"),
+]
+
+
 class TestBarEnd:
-    @pytest.mark.parametrize(
-        ("timespan", "multiplier", "start", "end"),
-        [
-            ("second", 1, "2024-03-08T14:30:00Z", "2024-03-08T14:30:01Z"),
-            ("second", 30, "2024-03-08T14:30:00Z", "2024-03-08T14:30:30Z"),
-            ("minute", 1, "2024-03-08T14:30:00Z", "2024-03-08T14:31:00Z"),
-            ("minute", 5, "2024-03-08T14:30:00Z", "2024-03-08T14:35:00Z"),
-            ("hour", 1, "2024-03-08T14:00:00Z", "2024-03-08T15:00:00Z"),
-            ("hour", 4, "2024-03-08T12:00:00Z", "2024-03-08T16:00:00Z"),
-        ],
-    )
-    def test_intraday_bars_end_after_a_fixed_duration(
+    @pytest.mark.parametrize(("timespan", "multiplier", "start", "end"), BAR_ENDS)
+    def test_a_bar_ends_after_its_size_or_at_the_next_midnight(
         self, timespan: str, multiplier: int, start: str, end: str
     ) -> None:
         assert bar_end_ms(ms(start), timespan, multiplier) == ms(end)
@@ -76,25 +105,6 @@ class TestBarEnd:
         assert bar_end_ms(start, "week", 1) == end
         assert end - start == (7 * 24 - 1) * 3_600_000
         assert bar_end_ms(start, "week", 2) == ms("2024-03-24T04:00:00Z")
-
-    @pytest.mark.parametrize(
-        ("timespan", "multiplier", "start", "end"),
-        [
-            ("month", 1, "2024-01-01T05:00:00Z", "2024-02-01T05:00:00Z"),
-            ("month", 1, "2024-03-01T05:00:00Z", "2024-04-01T04:00:00Z"),
-            ("month", 1, "2024-12-01T05:00:00Z", "2025-01-01T05:00:00Z"),
-            ("month", 2, "2024-11-01T04:00:00Z", "2025-01-01T05:00:00Z"),
-            ("quarter", 1, "2024-01-01T05:00:00Z", "2024-04-01T04:00:00Z"),
-            ("quarter", 1, "2024-10-01T04:00:00Z", "2025-01-01T05:00:00Z"),
-            ("quarter", 2, "2024-07-01T04:00:00Z", "2025-01-01T05:00:00Z"),
-            ("year", 1, "2024-01-01T05:00:00Z", "2025-01-01T05:00:00Z"),
-            ("year", 2, "2023-01-01T05:00:00Z", "2025-01-01T05:00:00Z"),
-        ],
-    )
-    def test_calendar_bars_end_on_the_first_of_a_later_month(
-        self, timespan: str, multiplier: int, start: str, end: str
-    ) -> None:
-        assert bar_end_ms(ms(start), timespan, multiplier) == ms(end)
 
 
 class TestDayStart:

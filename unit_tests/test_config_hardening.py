@@ -10,7 +10,7 @@ from airbyte_cdk.models import FailureType, Status
 
 from source_stock_ticker_api.config import ConfigError, parse_config
 from unit_tests.config_builder import API_KEY, ConfigBuilder
-from unit_tests.helpers import check, error_traces, read_stream
+from unit_tests.helpers import check, connection_status, error_traces, read_stream
 
 NON_LATIN_KEY_MESSAGE = (
     "api_key contains characters a key never has (such as a curly quote or €): "
@@ -27,10 +27,7 @@ def test_given_a_key_with_a_pasted_curly_quote_when_check_then_failed_status_and
 ) -> None:
     output = check(ConfigBuilder().with_api_key(key).build(), tmp_path)
 
-    [message] = output.connection_status_messages
-    status = message.connectionStatus
-    assert status is not None
-    assert (status.status, status.message) == (Status.FAILED, NON_LATIN_KEY_MESSAGE)
+    assert connection_status(output) == (Status.FAILED, NON_LATIN_KEY_MESSAGE)
     assert error_traces(output) == [(FailureType.config_error, NON_LATIN_KEY_MESSAGE)]
     assert requests_mock.call_count == 0
 

@@ -18,6 +18,7 @@ from unit_tests.helpers import (
     LATE_EVENING_NY,
     CliResult,
     command_line,
+    connection_status,
     run_cli,
     saved_state,
 )
@@ -43,11 +44,7 @@ def test_given_invalid_config_when_check_then_failed_status_naming_the_field(
     )
 
     assert result.exit_code == 0
-    [status] = result.output.connection_status_messages
-    assert (status.connectionStatus.status, status.connectionStatus.message) == (  # type: ignore[union-attr]
-        Status.FAILED,
-        message,
-    )
+    assert connection_status(result.output) == (Status.FAILED, message)
     assert_no_traceback_in_logs(result)
 
 

@@ -40,10 +40,19 @@ FILE_SHAPE = (
 pytestmark = pytest.mark.now()
 
 
+def stream_entry(stream_state: dict[str, Any]) -> dict[str, Any]:
+    return {"stream_descriptor": {"name": "stock_prices"}, "stream_state": stream_state}
+
+
 def stream_message(stream_state: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "STREAM", "stream": stream_entry(stream_state)}
+
+
+def global_message(stream_state: dict[str, Any], **global_fields: Any) -> dict[str, Any]:
+    """A GLOBAL state message: `stream_state` for stock_prices, and any other `global_fields`."""
     return {
-        "type": "STREAM",
-        "stream": {"stream_descriptor": {"name": "stock_prices"}, "stream_state": stream_state},
+        "type": "GLOBAL",
+        "global": {**global_fields, "stream_states": [stream_entry(stream_state)]},
     }
 
 
@@ -324,18 +333,7 @@ def test_given_a_global_state_with_shared_state_then_config_error_not_a_system_e
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     state = [
-        {
-            "type": "GLOBAL",
-            "global": {
-                "shared_state": {"lsn": 42},
-                "stream_states": [
-                    {
-                        "stream_descriptor": {"name": "stock_prices"},
-                        "stream_state": {"AAPL": {"timestamp": "2024-03-07T05:00:00Z"}},
-                    }
-                ],
-            },
-        }
+        global_message({"AAPL": {"timestamp": "2024-03-07T05:00:00Z"}}, shared_state={"lsn": 42})
     ]
 
     result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
@@ -352,19 +350,7 @@ def test_given_a_global_state_with_shared_state_then_config_error_not_a_system_e
 def test_given_a_global_state_without_shared_state_then_its_stream_state_is_resumed_from(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    state = [
-        {
-            "type": "GLOBAL",
-            "global": {
-                "stream_states": [
-                    {
-                        "stream_descriptor": {"name": "stock_prices"},
-                        "stream_state": saved_state(AAPL="2024-03-07T05:00:00Z"),
-                    }
-                ]
-            },
-        }
-    ]
+    state = [global_message(saved_state(AAPL="2024-03-07T05:00:00Z"))]
 
     result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
 

@@ -74,3 +74,8 @@ class AggsRequestBuilder:
             query_params=dict(self._query),
             headers={"Authorization": f"Bearer {self._api_key}"},
         )
+
+
+# The first requests of ConfigBuilder's default config (2024-03-01 to 2024-03-11), per ticker.
+AAPL_URL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11").url
+MSFT_URL = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-11").url

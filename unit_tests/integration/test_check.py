@@ -12,7 +12,7 @@ import requests_mock as rm
 from airbyte_cdk.models import FailureType, Status
 
 from unit_tests.config_builder import API_KEY, ConfigBuilder
-from unit_tests.helpers import check, error_traces, waits
+from unit_tests.helpers import check, connection_status, error_traces, waits
 from unit_tests.integration.api_failures import (
     RATE_LIMITED,
     REFUSALS,
@@ -20,28 +20,20 @@ from unit_tests.integration.api_failures import (
     server_error,
     unreachable,
 )
-from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.request_builder import AAPL_URL, AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder
 
-AAPL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11")
-
-
 pytestmark = pytest.mark.now()
-
-
-def status_of(output: Any) -> tuple[Status, str | None]:
-    [message] = output.connection_status_messages
-    return message.connectionStatus.status, message.connectionStatus.message
 
 
 def test_given_valid_key_when_check_then_succeed_with_exactly_one_request(
     requests_mock: rm.Mocker, tmp_path: Path
 ) -> None:
-    requests_mock.get(AAPL.url, json=AggsResponseBuilder().with_bars(1709874000000).build_json())
+    requests_mock.get(AAPL_URL, json=AggsResponseBuilder().with_bars(1709874000000).build_json())
 
     output = check(ConfigBuilder().with_tickers("AAPL", "MSFT").build(), tmp_path)
 
-    assert status_of(output) == (Status.SUCCEEDED, None)
+    assert connection_status(output) == (Status.SUCCEEDED, None)
     [request] = requests_mock.request_history
     assert urlsplit(request.url).path == "/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
     assert request.qs == {"adjusted": ["true"], "sort": ["asc"], "limit": ["1"]}
@@ -65,7 +57,7 @@ def test_given_minute_unadjusted_config_when_check_then_ask_for_what_the_sync_wi
         tmp_path,
     )
 
-    assert status_of(output) == (Status.SUCCEEDED, None)
+    assert connection_status(output) == (Status.SUCCEEDED, None)
     [request] = requests_mock.request_history
     assert request.qs == {"adjusted": ["false"], "sort": ["asc"], "limit": ["1"]}
     assert request.timeout == (10, 9)
@@ -106,11 +98,11 @@ def test_given_failure_when_check_then_failed_status_with_the_exact_reason_and_n
     answer: dict[str, Any],
     message: str,
 ) -> None:
-    requests_mock.get(AAPL.url, [answer])
+    requests_mock.get(AAPL_URL, [answer])
 
     output = check(ConfigBuilder().build(), tmp_path)
 
-    assert status_of(output) == (Status.FAILED, message)
+    assert connection_status(output) == (Status.FAILED, message)
     assert error_traces(output) == [(FailureType.config_error, message)]
     assert requests_mock.call_count == 1
     assert waits(sleeps) == []
@@ -120,7 +112,7 @@ def test_given_unreachable_host_when_check_then_failed_status(tmp_path: Path) ->
     # A real connection attempt to a closed port on this machine: refused at once.
     output = check(ConfigBuilder().with_api_url("http://127.0.0.1:1").build(), tmp_path)
 
-    assert status_of(output) == (
+    assert connection_status(output) == (
         Status.FAILED,
         unreachable("ConnectionError", "http://127.0.0.1:1"),
     )

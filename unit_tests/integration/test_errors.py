@@ -25,12 +25,10 @@ from unit_tests.integration.api_failures import (
     server_error,
     unreachable,
 )
-from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.request_builder import AAPL_URL, MSFT_URL
 from unit_tests.integration.response_builder import AggsResponseBuilder
 
 FRI_2024_03_08 = 1709874000000
-AAPL_URL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11").url
-MSFT_URL = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-11").url
 
 
 def ok(ticker: str = "AAPL") -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -24,11 +25,8 @@ from unit_tests.helpers import (
     records,
     run_cli,
 )
-from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.request_builder import AAPL_URL, AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder, template
-
-AAPL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11")
-
 
 pytestmark = pytest.mark.now()
 
@@ -45,7 +43,7 @@ def test_given_successful_read_when_read_then_key_is_in_no_message(
     requests_mock: rm.Mocker,
 ) -> None:
     requests_mock.get(
-        AAPL.url,
+        AAPL_URL,
         json=AggsResponseBuilder().with_bars(1709874000000).build_json(),
         headers={"X-Echo": API_KEY},  # even a server echoing the key back stays masked
     )
@@ -60,7 +58,7 @@ def test_given_successful_read_when_read_then_key_is_in_no_message(
 def test_given_debug_logs_when_read_from_the_command_line_then_key_is_masked(
     requests_mock: rm.Mocker, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    requests_mock.get(AAPL.url, json=AggsResponseBuilder().with_bars(1709874000000).build_json())
+    requests_mock.get(AAPL_URL, json=AggsResponseBuilder().with_bars(1709874000000).build_json())
 
     # --debug logs every request with its headers: the Authorization header must be masked.
     result = run_cli([*command_line("read", tmp_path, ConfigBuilder().build()), "--debug"], capfd)
@@ -76,7 +74,7 @@ def test_given_debug_logs_when_read_from_the_command_line_then_key_is_masked(
 def test_given_rejected_key_or_plan_when_read_then_key_is_in_no_message(
     requests_mock: rm.Mocker, status: int
 ) -> None:
-    requests_mock.get(AAPL.url, status_code=status, json=template(str(status)))
+    requests_mock.get(AAPL_URL, status_code=status, json=template(str(status)))
 
     output = read_stream(ConfigBuilder().build(), expect_failure=True)
 
@@ -88,7 +86,7 @@ def test_given_rejected_key_or_plan_when_read_then_key_is_in_no_message(
 def test_given_failed_check_when_check_then_key_is_in_no_message(
     requests_mock: rm.Mocker, tmp_path: Path
 ) -> None:
-    requests_mock.get(AAPL.url, status_code=401, json=template("401"))
+    requests_mock.get(AAPL_URL, status_code=401, json=template("401"))
 
     output = check(ConfigBuilder().build(), tmp_path)
 
@@ -103,7 +101,7 @@ def test_given_exception_quoting_the_request_deep_in_the_http_stack_then_key_is_
     def explode(request: Any, context: Any) -> Any:
         raise RuntimeError(f"adapter failure on {request.url} with headers {dict(request.headers)}")
 
-    requests_mock.get(AAPL.url, text=explode)
+    requests_mock.get(AAPL_URL, text=explode)
 
     output = read_stream(ConfigBuilder().build(), expect_failure=True)
 
@@ -118,10 +116,10 @@ def test_given_network_errors_quoting_the_url_until_retries_run_out_then_key_in_
     requests_mock: rm.Mocker,
 ) -> None:
     requests_mock.get(
-        AAPL.url,
+        AAPL_URL,
         exc=requests.exceptions.ConnectionError(
             "HTTPConnectionPool(host='127.0.0.1', port=8999): Max retries exceeded with url: "
-            f"{AAPL.path}?adjusted=true&sort=asc&limit=50000"
+            f"{urlsplit(AAPL_URL).path}?adjusted=true&sort=asc&limit=50000"
         ),
     )
 
@@ -137,7 +135,7 @@ def test_given_next_url_on_another_host_with_a_key_when_read_then_only_our_host_
 ) -> None:
     page_2 = AggsRequestBuilder.aggs("AAPL", "1709528400000", "2024-03-11")
     requests_mock.get(
-        AAPL.url,
+        AAPL_URL,
         json=AggsResponseBuilder()
         .with_bars(1709269200000)
         .with_next_url(
@@ -168,7 +166,7 @@ def test_given_rate_limit_then_rejected_key_when_run_from_the_command_line_then_
 ) -> None:
     # What the platform actually reads: raw stdout, including lines the CDK prints directly.
     requests_mock.get(
-        AAPL.url,
+        AAPL_URL,
         [
             {"status_code": 429, "json": template("429"), "headers": {"Retry-After": "1"}},
             {"status_code": 401, "json": template("401")},
