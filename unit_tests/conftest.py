@@ -52,6 +52,7 @@ def frozen_clock(request: pytest.FixtureRequest) -> Iterator[FrozenDateTimeFacto
         yield None
         return
     with freeze_time(marker.args[0] if marker.args else NOW) as frozen:
+        assert isinstance(frozen, FrozenDateTimeFactory)  # not ticking: it moves only when told
         yield frozen
 
 

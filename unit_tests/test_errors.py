@@ -212,44 +212,36 @@ class TestErrorHandler:
         )
 
 
+def backoff(answer: Any, attempt: int, requests_per_minute: int = 5) -> float | None:
+    """The wait PolygonBackoffStrategy asks for before retry `attempt`."""
+    return PolygonBackoffStrategy(requests_per_minute).backoff_time(answer, attempt_count=attempt)
+
+
 class TestBackoffStrategy:
     def test_retry_after_is_honoured_on_429(self) -> None:
-        strategy = PolygonBackoffStrategy(requests_per_minute=5)
-        answer = response(429, {}, headers={"Retry-After": "7"})
-        assert strategy.backoff_time(answer, attempt_count=1) == 7.0
+        assert backoff(response(429, {}, headers={"Retry-After": "7"}), 1) == 7.0
 
     def test_retry_after_is_honoured_on_503_and_capped_at_five_minutes(self) -> None:
-        strategy = PolygonBackoffStrategy(requests_per_minute=5)
-        assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "2.5"}), 1) == 2.5
-        assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "3600"}), 1) == 300
-        assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "-3"}), 1) == 0.0
+        assert backoff(response(503, {}, headers={"Retry-After": "2.5"}), 1) == 2.5
+        assert backoff(response(503, {}, headers={"Retry-After": "3600"}), 1) == 300
+        assert backoff(response(503, {}, headers={"Retry-After": "-3"}), 1) == 0.0
 
     def test_429_without_retry_after_waits_a_plan_slot_then_doubles_up_to_a_minute(self) -> None:
-        strategy = PolygonBackoffStrategy(requests_per_minute=5)
         answer = response(429, {})
-        assert [strategy.backoff_time(answer, attempt) for attempt in range(1, 6)] == [
-            12.0,
-            24.0,
-            48.0,
-            60.0,
-            60.0,
-        ]
+        waits = [backoff(answer, attempt) for attempt in range(1, 6)]
+        assert waits == [12.0, 24.0, 48.0, 60.0, 60.0]
 
     def test_429_with_unreadable_retry_after_falls_back_to_the_slot(self) -> None:
-        strategy = PolygonBackoffStrategy(requests_per_minute=60)
         answer = response(429, {}, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
-        assert strategy.backoff_time(answer, attempt_count=2) == 2.0
+        assert backoff(answer, 2, requests_per_minute=60) == 2.0
 
     def test_other_failures_back_off_exponentially_up_to_a_minute(self) -> None:
-        strategy = PolygonBackoffStrategy(requests_per_minute=5)
-        waits = [strategy.backoff_time(response(500, {}), attempt) for attempt in range(1, 9)]
+        waits = [backoff(response(500, {}), attempt) for attempt in range(1, 9)]
         assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
 
     def test_exceptions_without_response_back_off_exponentially(self) -> None:
-        strategy = PolygonBackoffStrategy(requests_per_minute=5)
-        timeout = requests.exceptions.ReadTimeout("read timed out")
-        assert strategy.backoff_time(timeout, attempt_count=3) == 4.0
-        assert strategy.backoff_time(None, attempt_count=1) == 1.0
+        assert backoff(requests.exceptions.ReadTimeout("read timed out"), 3) == 4.0
+        assert backoff(None, 1) == 1.0
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500, 502])

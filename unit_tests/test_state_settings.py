@@ -7,6 +7,7 @@ state it can resume from gets the bar settings on its next checkpoint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,6 @@ from unit_tests.helpers import (
     command_line,
     run_cli,
     saved_state,
-    write_json,
 )
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder
@@ -56,21 +56,6 @@ def global_message(stream_state: dict[str, Any], **global_fields: Any) -> dict[s
     }
 
 
-def read_with_state_file(
-    tmp_path: Path,
-    capfd: pytest.CaptureFixture[str],
-    builder: ConfigBuilder,
-    state_path: Path,
-    sync_mode: SyncMode = SyncMode.incremental,
-) -> tuple[CliResult, list[Any]]:
-    """`read --state <state_path>`; every request answered with one bar, and recorded."""
-    args = command_line("read", tmp_path, builder.build(), sync_mode=sync_mode, state=state_path)
-    with rm.Mocker() as mock:
-        mock.get(rm.ANY, json=AggsResponseBuilder().with_bars(FRI_2024_03_08).build_json())
-        result = run_cli(args, capfd)
-    return result, mock.request_history
-
-
 def read_with_state(
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
@@ -78,8 +63,15 @@ def read_with_state(
     state: Any,
     sync_mode: SyncMode = SyncMode.incremental,
 ) -> tuple[CliResult, list[Any]]:
-    path = Path(write_json(tmp_path / "state.json", state))
-    return read_with_state_file(tmp_path, capfd, builder, path, sync_mode)
+    """`read --state`, every request answered with one bar and recorded.
+
+    `state` is written to state.json, unless it is the Path of a file the test wrote itself.
+    """
+    args = command_line("read", tmp_path, builder.build(), sync_mode=sync_mode, state=state)
+    with rm.Mocker() as mock:
+        mock.get(rm.ANY, json=AggsResponseBuilder().with_bars(FRI_2024_03_08).build_json())
+        result = run_cli(args, capfd)
+    return result, mock.request_history
 
 
 def assert_refused(result: CliResult, requests_made: list[Any], message: str) -> None:
@@ -150,10 +142,18 @@ def test_given_state_of_other_bars_when_incremental_read_then_config_error_befor
     assert_refused(result, requests_made, message)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param(stream_message, id="stream-state"),
+        # A GLOBAL state without shared_state holds nothing but its stream states.
+        pytest.param(global_message, id="global-state-without-shared-state"),
+    ],
+)
 def test_given_state_of_the_same_bars_when_read_then_resume_after_its_cursor(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], message: Callable[..., dict[str, Any]]
 ) -> None:
-    state = [stream_message(saved_state(AAPL="2024-03-07T05:00:00Z"))]
+    state = [message(saved_state(AAPL="2024-03-07T05:00:00Z"))]
 
     result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
 
@@ -260,7 +260,7 @@ def test_given_a_state_path_that_does_not_exist_then_config_error_naming_it(
 ) -> None:
     missing = tmp_path / "no-such-state.json"
 
-    result, requests_made = read_with_state_file(tmp_path, capfd, ConfigBuilder(), missing)
+    result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), missing)
 
     assert_refused(
         result,
@@ -300,7 +300,7 @@ def test_given_a_state_file_that_is_not_a_list_of_messages_then_config_error_say
     path = tmp_path / "state.json"
     path.write_text(content)
 
-    result, requests_made = read_with_state_file(tmp_path, capfd, ConfigBuilder(), path)
+    result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), path)
 
     assert result.exit_code == 1
     [(failure_type, message)] = result.errors
@@ -347,35 +347,10 @@ def test_given_a_global_state_with_shared_state_then_config_error_not_a_system_e
     )
 
 
-def test_given_a_global_state_without_shared_state_then_its_stream_state_is_resumed_from(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    state = [global_message(saved_state(AAPL="2024-03-07T05:00:00Z"))]
-
-    result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
-
-    assert result.exit_code == 0, result.errors
-    assert [r.url.split("?")[0] for r in requests_made] == [
-        AggsRequestBuilder.aggs("AAPL", "2024-03-08", "2024-03-11").url
-    ]
-
-
 def test_given_a_global_state_of_other_bars_then_config_error_before_any_request(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    state = [
-        {
-            "type": "GLOBAL",
-            "global": {
-                "stream_states": [
-                    {
-                        "stream_descriptor": {"name": "stock_prices"},
-                        "stream_state": {"bar_settings": MINUTE},
-                    }
-                ]
-            },
-        }
-    ]
+    state = [global_message({"bar_settings": MINUTE})]
 
     result, requests_made = read_with_state(tmp_path, capfd, ConfigBuilder(), state)
 

@@ -14,9 +14,7 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthentic
 from source_stock_ticker_api.config import ConfigError, parse_config
 from source_stock_ticker_api.streams import StockPrices, state_timestamp
 from unit_tests.config_builder import API_KEY, ConfigBuilder
-
-# The bar settings of ConfigBuilder's default config, as every state records them.
-DAILY = {"timespan": "day", "multiplier": 1, "adjusted": True}
+from unit_tests.helpers import saved_state
 
 
 def stream(builder: ConfigBuilder | None = None) -> StockPrices:
@@ -38,46 +36,32 @@ def page(body: dict[str, Any]) -> requests.Response:
 @pytest.mark.now()
 class TestState:
     def test_starts_empty(self) -> None:
-        assert stream().state == {"bar_settings": DAILY}
+        assert stream().state == saved_state()
 
     def test_empty_state_is_ignored(self) -> None:
         prices = stream()
         prices.state = {}
-        assert prices.state == {"bar_settings": DAILY}
+        assert prices.state == saved_state()
 
     def test_per_ticker_state_is_kept_as_is(self) -> None:
         prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
         prices.state = {"AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
-        assert prices.state == {
-            "bar_settings": DAILY,
-            "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
-        }
+        assert prices.state == saved_state(AAPL="2024-03-08T05:00:00Z")
 
     def test_legacy_date_becomes_a_cursor_for_every_ticker(self) -> None:
         prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
         prices.state = {"date": "2024-03-07"}
-        assert prices.state == {
-            "bar_settings": DAILY,
-            "AAPL": {"timestamp": "2024-03-07T05:00:00Z"},
-            "MSFT": {"timestamp": "2024-03-07T05:00:00Z"},
-        }
+        assert prices.state == saved_state(AAPL="2024-03-07T05:00:00Z", MSFT="2024-03-07T05:00:00Z")
 
     def test_legacy_date_in_summer_is_midnight_edt(self) -> None:
         prices = stream(ConfigBuilder().with_dates("2023-07-01", "2023-07-10"))
         prices.state = {"date": "2023-07-05"}
-        assert prices.state == {
-            "bar_settings": DAILY,
-            "AAPL": {"timestamp": "2023-07-05T04:00:00Z"},
-        }
+        assert prices.state == saved_state(AAPL="2023-07-05T04:00:00Z")
 
     def test_legacy_date_does_not_override_a_ticker_cursor(self) -> None:
         prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
         prices.state = {"date": "2024-03-07", "AAPL": {"timestamp": "2024-03-08T05:00:00Z"}}
-        assert prices.state == {
-            "bar_settings": DAILY,
-            "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
-            "MSFT": {"timestamp": "2024-03-07T05:00:00Z"},
-        }
+        assert prices.state == saved_state(AAPL="2024-03-08T05:00:00Z", MSFT="2024-03-07T05:00:00Z")
 
     @pytest.mark.parametrize(
         ("state", "message"),
@@ -334,7 +318,7 @@ class TestParseResponse:
     def test_a_page_without_bars_gives_no_record(self, body: dict[str, Any]) -> None:
         prices = stream()
         assert self.parse(prices, body) == []
-        assert prices.state == {"bar_settings": DAILY}
+        assert prices.state == saved_state()
 
     def test_cursor_moves_to_the_last_complete_bar_only(self) -> None:
         prices = stream()
@@ -343,10 +327,7 @@ class TestParseResponse:
             for t in (1710129600000, 1710216000000)  # 2024-03-11, 2024-03-12 (still trading)
         ]
         assert len(self.parse(prices, {"results": bars})) == 2
-        assert prices.state == {
-            "bar_settings": DAILY,
-            "AAPL": {"timestamp": "2024-03-11T04:00:00Z"},
-        }
+        assert prices.state == saved_state(AAPL="2024-03-11T04:00:00Z")
 
     def test_cursor_never_moves_back(self) -> None:
         prices = stream()
@@ -354,7 +335,4 @@ class TestParseResponse:
         self.parse(
             prices, {"results": [{"o": 1, "h": 1, "l": 1, "c": 1, "v": 1, "t": 1709874000000}]}
         )
-        assert prices.state == {
-            "bar_settings": DAILY,
-            "AAPL": {"timestamp": "2024-03-11T04:00:00Z"},
-        }
+        assert prices.state == saved_state(AAPL="2024-03-11T04:00:00Z")

@@ -11,6 +11,7 @@ from unittest import TestCase
 
 import pytest
 from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun.api import FrozenDateTimeFactory
@@ -52,6 +53,10 @@ def state(**tickers: str) -> list[Any]:
         .with_stream_state(STREAM, {t: {"timestamp": ts} for t, ts in tickers.items()})
         .build()
     )
+
+
+def ticker_dates(output: EntrypointOutput) -> list[tuple[str, str]]:
+    return [(record["stock_ticker"], record["date"]) for record in records(output)]
 
 
 def aggs(
@@ -239,10 +244,7 @@ class WindowsTest(TestCase):
             .build()
         )
 
-        assert [(r["stock_ticker"], r["date"]) for r in records(output)] == [
-            ("AAPL", "2024-03-08"),
-            ("MSFT", "2024-03-08"),
-        ]
+        assert ticker_dates(output) == [("AAPL", "2024-03-08"), ("MSFT", "2024-03-08")]
         assert states(output) == [
             saved_state(AAPL="2024-03-08T05:00:00Z"),
             saved_state(AAPL="2024-03-08T05:00:00Z", MSFT="2024-03-08T05:00:00Z"),
@@ -353,10 +355,7 @@ class IncrementalTest(TestCase):
             state=state(AAPL="2024-03-07T05:00:00Z"),
         )
 
-        assert [(r["stock_ticker"], r["date"]) for r in records(output)] == [
-            ("AAPL", "2024-03-08"),
-            ("MSFT", "2024-03-01"),
-        ]
+        assert ticker_dates(output) == [("AAPL", "2024-03-08"), ("MSFT", "2024-03-01")]
         assert states(output) == [
             saved_state(AAPL="2024-03-08T05:00:00Z"),
             saved_state(AAPL="2024-03-08T05:00:00Z", MSFT="2024-03-01T05:00:00Z"),
@@ -430,10 +429,7 @@ class IncrementalTest(TestCase):
 
         output = read_stream(ConfigBuilder().legacy("tsla").build())
 
-        assert [(r["stock_ticker"], r["date"]) for r in records(output)] == [
-            ("TSLA", "2024-03-08"),
-            ("TSLA", "2024-03-11"),
-        ]
+        assert ticker_dates(output) == [("TSLA", "2024-03-08"), ("TSLA", "2024-03-11")]
         # Today's (2024-03-11) bar closes at midnight in New York: not yet the cursor.
         assert states(output) == [saved_state(TSLA="2024-03-08T05:00:00Z")]
 
