@@ -46,7 +46,7 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy source_stock_ticker_api unit_tests integration_tests polygon_sandbox benchmarks \
-		scripts main.py
+		scripts main.py conftest.py
 
 test: install lint typecheck
 	$(RUN) -m pytest
