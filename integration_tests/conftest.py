@@ -25,11 +25,13 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from integration_tests.connector_process import clock_env
 
 LIVE_ENV_VAR = "STOCK_TICKER_API_LIVE"
 """Set to 1 to run the acceptance tests against the real API with secrets/config.json."""
@@ -176,8 +178,7 @@ def fixed_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime], 
     """
 
     def set_now(moment: datetime) -> None:
-        assert moment.tzinfo is not None, "give an aware datetime"
-        iso = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-        monkeypatch.setenv("STOCK_TICKER_API_NOW", iso)
+        for name, value in clock_env(moment).items():
+            monkeypatch.setenv(name, value)
 
     yield set_now

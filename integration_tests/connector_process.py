@@ -11,8 +11,11 @@ import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from source_stock_ticker_api.clock import NOW_ENV_VAR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_SCRIPT = Path(sys.executable).parent / "source-stock-ticker-api"
@@ -76,6 +79,34 @@ def catalog(sync_mode: str = "incremental") -> dict[str, Any]:
     }
 
 
+def clock_env(moment: datetime) -> dict[str, str]:
+    """The environment that sets a connector process's "now" to `moment` (clock.NOW_ENV_VAR).
+
+    The one way integration tests set the connector's clock: a subprocess cannot be frozen.
+    """
+    assert moment.tzinfo is not None, "give an aware datetime"
+    return {NOW_ENV_VAR: moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
+
+
+def command_line(
+    executable: Sequence[str],
+    command: str,
+    workdir: Path,
+    files: Mapping[str, Any],
+) -> list[str]:
+    """`<executable> <command> --config ... --catalog ... --state ...`, for the files given.
+
+    `files` maps a flag's name (config, catalog, state) to its content, written to `workdir`.
+    """
+    args = [*executable, command]
+    for name, content in files.items():
+        if content is not None:
+            path = workdir / f"{name}.json"
+            path.write_text(json.dumps(content))
+            args += [f"--{name}", str(path)]
+    return args
+
+
 def run_connector(
     command: str,
     workdir: Path,
@@ -83,7 +114,7 @@ def run_connector(
     config: Mapping[str, Any] | None = None,
     catalog: Mapping[str, Any] | None = None,
     state: Any = None,
-    now: str | None = None,
+    now: datetime | None = None,
     console_script: bool = False,
     extra_env: Mapping[str, str] | None = None,
     timeout: float = SYNC_TIMEOUT_SECONDS,
@@ -92,15 +123,9 @@ def run_connector(
     executable: Sequence[str] = (
         [str(CONSOLE_SCRIPT)] if console_script else [sys.executable, str(REPO_ROOT / "main.py")]
     )
-    args = [*executable, command]
-    for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
-        if content is not None:
-            path = workdir / f"{flag.strip('-')}.json"
-            path.write_text(json.dumps(content))
-            args += [flag, str(path)]
-    env = {**os.environ, **(extra_env or {})}
-    if now is not None:
-        env["STOCK_TICKER_API_NOW"] = now
+    files = {"config": config, "catalog": catalog, "state": state}
+    args = command_line(executable, command, workdir, files)
+    env = {**os.environ, **(extra_env or {}), **(clock_env(now) if now else {})}
     done = subprocess.run(
         args, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO_ROOT, check=False
     )
@@ -162,7 +187,7 @@ def stream_connector(
     config: Mapping[str, Any],
     catalog: Mapping[str, Any],
     state: Any = None,
-    now: str | None = None,
+    now: datetime | None = None,
     kill_after_records: int | None = None,
     timeout: float = SYNC_TIMEOUT_SECONDS,
 ) -> StreamedRun:
@@ -172,15 +197,9 @@ def stream_connector(
     Only what was read before the kill counts: lines still in the pipe are lost, as they
     would be for the platform.
     """
-    args = [sys.executable, str(REPO_ROOT / "main.py"), command]
-    for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
-        if content is not None:
-            path = workdir / f"{flag.strip('-')}.json"
-            path.write_text(json.dumps(content))
-            args += [flag, str(path)]
-    env = dict(os.environ)
-    if now is not None:
-        env["STOCK_TICKER_API_NOW"] = now
+    files = {"config": config, "catalog": catalog, "state": state}
+    args = command_line([sys.executable, str(REPO_ROOT / "main.py")], command, workdir, files)
+    env = {**os.environ, **(clock_env(now) if now else {})}
     lines: list[str] = []
     killed = False
     with tempfile.TemporaryFile(mode="w+") as err:

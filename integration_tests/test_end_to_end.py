@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,16 +20,14 @@ from integration_tests.connector_process import (
     last_state_message,
     run_connector,
 )
+from integration_tests.helpers import SANDBOX_KEY, by_key, expected, sandbox_config, saved_state
 from polygon_sandbox import Sandbox
 
-KEY = "sandbox-unlimited-key"
-NEW_YORK = ZoneInfo("America/New_York")
+KEY = SANDBOX_KEY
 # Wednesday 2024-03-06, 12:00 in New York: that day's bars are still forming.
 WEDNESDAY_NOON = datetime(2024, 3, 6, 17, 0, tzinfo=timezone.utc)
 SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 MONTH_END_SATURDAY = datetime(2024, 3, 30, 17, 0, tzinfo=timezone.utc)
-# The bar settings every state of make_config's default daily bars records.
-DAILY = {"timespan": "day", "multiplier": 1, "adjusted": True}
 
 
 @pytest.fixture
@@ -40,53 +37,9 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def make_config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "api_key": KEY,
-        "tickers": ["AAPL", "MSFT", "NVDA"],
-        "start_date": "2024-01-02",
-        "api_url": sandbox.url,
-        "requests_per_minute": 6000,
-    }
-    config.update(overrides)
-    return config
-
-
-def record_of(ticker: str, bar: dict[str, Any]) -> dict[str, Any]:
-    """What the connector must emit for one API bar, derived independently of its code."""
-    start = datetime.fromtimestamp(bar["t"] / 1000, timezone.utc)
-    record = {
-        "stock_ticker": ticker,
-        "date": start.astimezone(NEW_YORK).date().isoformat(),
-        "timestamp": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "price": bar["c"],
-        "open": bar["o"],
-        "high": bar["h"],
-        "low": bar["l"],
-        "close": bar["c"],
-        "volume": bar["v"],
-        "otc": bar.get("otc", False),
-    }
-    # The CDK leaves fields whose value is null out of the serialized record.
-    if "vw" in bar:
-        record["vwap"] = bar["vw"]
-    if "n" in bar:
-        record["transactions"] = bar["n"]
-    return record
-
-
-def expected(
-    sandbox: Sandbox,
-    tickers: list[str],
-    start: str,
-    end: str,
-    timespan: str = "day",
-    adjusted: bool = True,
-) -> list[dict[str, Any]]:
-    return [
-        record_of(ticker, bar)
-        for ticker in tickers
-        for bar in sandbox.expected_bars(ticker, 1, timespan, start, end, adjusted=adjusted)
-    ]
+    return sandbox_config(
+        sandbox, tickers=["AAPL", "MSFT", "NVDA"], start_date="2024-01-02", **overrides
+    )
 
 
 def assert_key_hidden(run: ConnectorRun, sandbox: Sandbox, key: str = KEY) -> None:
@@ -97,11 +50,6 @@ def assert_key_hidden(run: ConnectorRun, sandbox: Sandbox, key: str = KEY) -> No
         assert request.auth == "header"
     # Also: no record, no state, no URL of any request (control calls included).
     assert_secret_nowhere(run, sandbox, key)
-
-
-def by_key(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Records as a destination's primary-key dedupe keeps them: the last one wins."""
-    return {(r["stock_ticker"], r["timestamp"]): r for r in records}
 
 
 def test_spec_through_main_and_the_console_script(tmp_path: Path) -> None:
@@ -117,9 +65,7 @@ def test_spec_through_main_and_the_console_script(tmp_path: Path) -> None:
 def test_given_a_good_key_when_check_then_succeeded_with_one_request(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    run = run_connector(
-        "check", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON.isoformat()
-    )
+    run = run_connector("check", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON)
     assert run.returncode == 0
     assert run.connection_status == {"status": "SUCCEEDED"}
     (request,) = sandbox.data_requests()
@@ -136,7 +82,7 @@ def test_given_an_unknown_key_when_check_then_failed_quoting_the_api(
         "check",
         tmp_path,
         config=make_config(sandbox, api_key=bad_key),
-        now=WEDNESDAY_NOON.isoformat(),
+        now=WEDNESDAY_NOON,
     )
     assert run.returncode == 0
     assert run.connection_status == {
@@ -151,7 +97,7 @@ def test_given_a_daily_plan_when_check_minute_bars_then_failed_naming_the_plan(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     config = make_config(sandbox, api_key="sandbox-daily-key", timespan="minute")
-    run = run_connector("check", tmp_path, config=config, now=WEDNESDAY_NOON.isoformat())
+    run = run_connector("check", tmp_path, config=config, now=WEDNESDAY_NOON)
     status = run.connection_status
     assert status["status"] == "FAILED"
     assert status["message"].startswith(
@@ -162,9 +108,7 @@ def test_given_a_daily_plan_when_check_minute_bars_then_failed_naming_the_plan(
 
 
 def test_discover_lists_stock_prices(sandbox: Sandbox, tmp_path: Path) -> None:
-    run = run_connector(
-        "discover", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON.isoformat()
-    )
+    run = run_connector("discover", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON)
     (message,) = run.of_type("CATALOG")
     (stream,) = message["catalog"]["streams"]
     assert stream["name"] == "stock_prices"
@@ -191,7 +135,7 @@ def test_full_refresh_of_minute_bars_across_windows_reads_every_bar_once(
         tmp_path,
         config=config,
         catalog=catalog("full_refresh"),
-        now=MONTH_END_SATURDAY.isoformat(),
+        now=MONTH_END_SATURDAY,
     )
     assert run.returncode == 0, run.errors
     want = expected(sandbox, ["AAPL", "MSFT"], "2024-01-02", "2024-03-28", "minute", adjusted=False)
@@ -222,7 +166,7 @@ def test_each_window_leaves_as_its_records_then_its_log_line_then_its_state(
         tmp_path,
         config=config,
         catalog=catalog("incremental"),
-        now=MONTH_END_SATURDAY.isoformat(),
+        now=MONTH_END_SATURDAY,
         extra_env={"PYTHONUNBUFFERED": unbuffered},
     )
     assert run.returncode == 0, run.errors
@@ -262,15 +206,13 @@ def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_o
         tmp_path,
         config=make_config(sandbox),
         catalog=catalog(),
-        now=WEDNESDAY_NOON.isoformat(),
+        now=WEDNESDAY_NOON,
     )
     assert first.returncode == 0, first.errors
     assert first.records == expected(sandbox, tickers, "2024-01-02", "2024-03-06")
     # Wednesday's bar is still forming: emitted, but the cursor stays on Tuesday.
-    assert first.states[-1] == {
-        "bar_settings": DAILY,
-        **{t: {"timestamp": "2024-03-05T05:00:00Z"} for t in tickers},
-    }
+    tuesday = "2024-03-05T05:00:00Z"
+    assert first.states[-1] == saved_state(AAPL=tuesday, MSFT=tuesday, NVDA=tuesday)
     assert_key_hidden(first, sandbox)
 
     sandbox.advance(days=1)
@@ -282,17 +224,15 @@ def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_o
         config=make_config(sandbox),
         catalog=catalog(),
         state=last_state_message(first),
-        now=thursday_noon.isoformat(),
+        now=thursday_noon,
     )
     assert second.returncode == 0, second.errors
     assert second.records == expected(sandbox, tickers, "2024-03-06", "2024-03-07")
     assert [r.path for r in sandbox.data_requests()] == [
         f"/v2/aggs/ticker/{t}/range/1/day/2024-03-06/2024-03-07" for t in tickers
     ]
-    assert second.states[-1] == {
-        "bar_settings": DAILY,
-        **{t: {"timestamp": "2024-03-06T05:00:00Z"} for t in tickers},
-    }
+    wednesday = "2024-03-06T05:00:00Z"
+    assert second.states[-1] == saved_state(AAPL=wednesday, MSFT=wednesday, NVDA=wednesday)
     assert_key_hidden(second, sandbox)
     # After primary-key dedupe the destination holds every bar exactly once, in its final form.
     merged = by_key(first.records + second.records)
@@ -304,13 +244,9 @@ def test_given_nothing_new_when_incremental_then_no_records_and_one_request_per_
 ) -> None:
     sandbox.set_now(SATURDAY)
     config = make_config(sandbox, tickers=["AAPL", "MSFT"])
-    first = run_connector(
-        "read", tmp_path, config=config, catalog=catalog(), now=SATURDAY.isoformat()
-    )
-    assert first.states[-1] == {
-        "bar_settings": DAILY,
-        **{t: {"timestamp": "2024-03-08T05:00:00Z"} for t in ["AAPL", "MSFT"]},
-    }
+    first = run_connector("read", tmp_path, config=config, catalog=catalog(), now=SATURDAY)
+    friday = "2024-03-08T05:00:00Z"
+    assert first.states[-1] == saved_state(AAPL=friday, MSFT=friday)
     assert_key_hidden(first, sandbox)
     sandbox.clear_requests()
     again = run_connector(
@@ -319,7 +255,7 @@ def test_given_nothing_new_when_incremental_then_no_records_and_one_request_per_
         config=config,
         catalog=catalog(),
         state=last_state_message(first),
-        now=SATURDAY.isoformat(),
+        now=SATURDAY,
     )
     assert again.returncode == 0
     assert again.records == []
@@ -338,7 +274,7 @@ def test_the_tutorial_config_and_state_keep_working(sandbox: Sandbox, tmp_path: 
         config=config,
         catalog=catalog(),
         state=legacy_state,
-        now=WEDNESDAY_NOON.isoformat(),
+        now=WEDNESDAY_NOON,
     )
     assert run.returncode == 0, run.errors
     assert run.records == expected(sandbox, ["AAPL"], "2024-03-04", "2024-03-06")
@@ -366,7 +302,7 @@ def test_given_the_free_plan_pace_when_read_then_every_record_arrives(tmp_path: 
             tmp_path,
             config=config,
             catalog=catalog("full_refresh"),
-            now=SATURDAY.isoformat(),
+            now=SATURDAY,
         )
         assert run.returncode == 0, run.errors
         assert run.records == expected(sandbox, tickers, "2023-12-01", "2024-03-08", "hour")

@@ -36,7 +36,7 @@ from integration_tests.connector_process import (
     last_state_message,
     run_connector,
 )
-from integration_tests.test_end_to_end import by_key, expected
+from integration_tests.helpers import by_key, expected, sandbox_config
 from polygon_sandbox import Faults, Plan, Sandbox
 
 # Distinctive, so finding it anywhere can only mean a leak.
@@ -132,17 +132,10 @@ def make_sandbox(trap: TrapServer, faults: Faults, rate_window_seconds: float = 
 
 
 def config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
-    return {
-        "api_key": SECRET_KEY,
-        "tickers": TICKERS,
-        "start_date": START,
-        "end_date": END,
-        "timespan": "hour",
-        "api_url": sandbox.url,
-        "requests_per_minute": 6000,
-        "request_timeout_seconds": 5,
-        **overrides,
-    }
+    fields = {"tickers": TICKERS, "start_date": START, "end_date": END, "timespan": "hour"}
+    return sandbox_config(
+        sandbox, api_key=SECRET_KEY, request_timeout_seconds=5, **{**fields, **overrides}
+    )
 
 
 def sync(sandbox: Sandbox, tmp_path: Path, state: Any = None, **overrides: Any) -> ConnectorRun:
@@ -152,7 +145,7 @@ def sync(sandbox: Sandbox, tmp_path: Path, state: Any = None, **overrides: Any) 
         config=config(sandbox, **overrides),
         catalog=catalog("incremental"),
         state=state,
-        now=NOW.isoformat(),
+        now=NOW,
         timeout=120,
     )
 

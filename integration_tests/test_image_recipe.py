@@ -257,7 +257,9 @@ def run_entrypoint(replay: Replay, tmp_path: Path) -> Any:
     assert executable, f"{command[0]} is not installed by the recipe"
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
     env["PATH"] = os.pathsep.join([str(replay.venv_bin), "/usr/bin", "/bin"])
-    env["STOCK_TICKER_API_NOW"] = NOW.isoformat().replace("+00:00", "Z")
+    from integration_tests.connector_process import clock_env
+
+    env.update(clock_env(NOW))
 
     def run(*args: str, **files: Any) -> Run:
         argv = [executable, *command[1:], *args]

@@ -22,7 +22,7 @@ from integration_tests.connector_process import (
     catalog,
     stream_connector,
 )
-from integration_tests.test_end_to_end import expected
+from integration_tests.helpers import expected, sandbox_config
 from polygon_sandbox import Plan, Sandbox
 
 SECRET_KEY = "sk_interrupted_3Vb8Nc1Ht6"
@@ -31,6 +31,10 @@ TICKERS = ["AAPL", "MSFT", "NVDA", "TSLA"]
 START, END = "2023-12-01", "2024-03-08"  # hour bars: two windows per ticker, eight in all
 KILLS = 4
 SEED = 20261123
+
+
+def hour_config(sandbox: Sandbox, **fields: Any) -> dict[str, Any]:
+    return sandbox_config(sandbox, api_key=SECRET_KEY, timespan="hour", **fields)
 
 
 def as_connector_run(run: StreamedRun) -> ConnectorRun:
@@ -52,15 +56,7 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
 ) -> None:
     rng = random.Random(SEED)
     with Sandbox(now=NOW, seed=3, keys={SECRET_KEY: Plan()}) as sandbox:
-        config: dict[str, Any] = {
-            "api_key": SECRET_KEY,
-            "tickers": TICKERS,
-            "start_date": START,
-            "end_date": END,
-            "timespan": "hour",
-            "api_url": sandbox.url,
-            "requests_per_minute": 6000,
-        }
+        config = hour_config(sandbox, tickers=TICKERS, start_date=START, end_date=END)
         want = expected(sandbox, TICKERS, START, END, "hour")
         window_sizes: dict[tuple[str, str], int] = {}
         for record in want:
@@ -86,7 +82,7 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
                 config=config,
                 catalog=catalog("incremental"),
                 state=state,
-                now=NOW.isoformat(),
+                now=NOW,
                 kill_after_records=kill_after,
                 timeout=120,
             )
@@ -127,17 +123,9 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
 
 def test_given_a_complete_intraday_sync_when_rerun_then_no_false_warning(tmp_path: Path) -> None:
     with Sandbox(now=NOW, seed=3, keys={SECRET_KEY: Plan()}) as sandbox:
-        config = {
-            "api_key": SECRET_KEY,
-            "tickers": ["AAPL"],
-            "start_date": "2024-03-04",
-            "end_date": "2024-03-08",
-            "timespan": "hour",
-            "api_url": sandbox.url,
-            "requests_per_minute": 6000,
-        }
+        config = hour_config(sandbox, start_date="2024-03-04", end_date="2024-03-08")
         first = stream_connector(
-            "read", tmp_path, config=config, catalog=catalog("incremental"), now=NOW.isoformat()
+            "read", tmp_path, config=config, catalog=catalog("incremental"), now=NOW
         )
         assert first.returncode == 0
         again = stream_connector(
@@ -146,7 +134,7 @@ def test_given_a_complete_intraday_sync_when_rerun_then_no_false_warning(tmp_pat
             config=config,
             catalog=catalog("incremental"),
             state=first.state_messages()[-1:],
-            now=NOW.isoformat(),
+            now=NOW,
         )
         assert again.returncode == 0 and again.records == []
         warnings = [

@@ -86,10 +86,6 @@ def _config_paths() -> set[str]:
     return {entry["config_path"] for section in ACCEPTANCE for entry in _entries(section)}
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def stage_configs(api_url: str | None) -> None:
     """Write each config of acceptance-test-config.yml to STAGE, aimed at the target.
 
@@ -202,7 +198,7 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
         scratch.mkdir(exist_ok=True)
         monkeypatch.setattr(tempfile, "tempdir", str(scratch))
         if acceptance_target is not None:
-            monkeypatch.setenv("STOCK_TICKER_API_NOW", _iso(NOW))
+            request.getfixturevalue("fixed_now")(NOW)
             request.getfixturevalue("loopback_only")
 
     def test_configured_catalog_matches_discovery(self) -> None:

@@ -16,9 +16,9 @@ from integration_tests.connector_process import (
     last_state_message,
     run_connector,
 )
+from integration_tests.helpers import SANDBOX_KEY, sandbox_config, saved_state
 from polygon_sandbox import Sandbox
 
-KEY = "sandbox-unlimited-key"
 # Saturday 2024-03-09, 12:00 in New York: every bar of the week is final.
 SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 
@@ -30,31 +30,21 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def make_config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
-    return {
-        "api_key": KEY,
-        "tickers": ["AAPL"],
-        "start_date": "2024-03-07",
-        "end_date": "2024-03-08",
-        "timespan": "minute",
-        "api_url": sandbox.url,
-        "requests_per_minute": 6000,
-        **overrides,
-    }
+    minutes = {"start_date": "2024-03-07", "end_date": "2024-03-08", "timespan": "minute"}
+    return sandbox_config(sandbox, **{**minutes, **overrides})
 
 
 def test_given_a_state_of_minute_bars_when_daily_read_then_config_error_and_no_request(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     minute = run_connector(
-        "read", tmp_path, config=make_config(sandbox), catalog=catalog(), now=SATURDAY.isoformat()
+        "read", tmp_path, config=make_config(sandbox), catalog=catalog(), now=SATURDAY
     )
     assert minute.returncode == 0, minute.errors
     last_bar = sandbox.expected_bars("AAPL", 1, "minute", "2024-03-07", "2024-03-08")[-1]
     last_minute = datetime.fromtimestamp(last_bar["t"] / 1000, timezone.utc)
-    assert minute.states[-1] == {
-        "bar_settings": {"timespan": "minute", "multiplier": 1, "adjusted": True},
-        "AAPL": {"timestamp": last_minute.strftime("%Y-%m-%dT%H:%M:%SZ")},
-    }
+    cursor = last_minute.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert minute.states[-1] == saved_state("minute", AAPL=cursor)
     sandbox.clear_requests()
 
     daily = run_connector(
@@ -63,7 +53,7 @@ def test_given_a_state_of_minute_bars_when_daily_read_then_config_error_and_no_r
         config=make_config(sandbox, timespan="day"),
         catalog=catalog(),
         state=last_state_message(minute),
-        now=SATURDAY.isoformat(),
+        now=SATURDAY,
     )
 
     assert daily.returncode == 1
@@ -79,4 +69,4 @@ def test_given_a_state_of_minute_bars_when_daily_read_then_config_error_and_no_r
     ]
     assert daily.records == [] and daily.states == []
     assert sandbox.requests == []
-    assert_secret_nowhere(daily, sandbox, KEY)
+    assert_secret_nowhere(daily, sandbox, SANDBOX_KEY)

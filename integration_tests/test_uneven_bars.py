@@ -17,11 +17,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from integration_tests.connector_process import catalog, last_state_message, run_connector
-from integration_tests.test_end_to_end import record_of
+from integration_tests.helpers import record_of, sandbox_config
 from polygon_sandbox import Sandbox
 from source_stock_ticker_api.bars import MAX_BARS_PER_PAGE, bar_end_ms
 
-KEY = "sandbox-unlimited-key"
 # Thursday 2024-03-07, 12:00 in New York: that day's first 17-hour bar is forming.
 THURSDAY_NOON = datetime(2024, 3, 7, 17, 0, tzinfo=timezone.utc)
 # Thursday 2024-03-07, 21:00 in New York: the session is over, the 17:00 bar runs to midnight.
@@ -36,20 +35,8 @@ def sandbox() -> Iterator[Sandbox]:
         yield server
 
 
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def config(sandbox: Sandbox, timespan: str, multiplier: int, start: str) -> dict[str, Any]:
-    return {
-        "api_key": KEY,
-        "tickers": ["AAPL"],
-        "start_date": start,
-        "timespan": timespan,
-        "multiplier": multiplier,
-        "api_url": sandbox.url,
-        "requests_per_minute": 6000,
-    }
+    return sandbox_config(sandbox, start_date=start, timespan=timespan, multiplier=multiplier)
 
 
 def records(sandbox: Sandbox, multiplier: int, timespan: str, start: str, end: str) -> list[Any]:
@@ -64,9 +51,7 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
 
     # Thursday noon: Monday to Wednesday are complete (00:00-17:00 and 17:00-24:00 each day),
     # Thursday's 00:00 bar is forming. The state stays on Wednesday's 17:00 bar.
-    first = run_connector(
-        "read", tmp_path, config=settings, catalog=catalog(), now=iso(THURSDAY_NOON)
-    )
+    first = run_connector("read", tmp_path, config=settings, catalog=catalog(), now=THURSDAY_NOON)
     assert first.returncode == 0, first.stderr
     assert first.records == records(sandbox, 17, "hour", "2024-03-04", "2024-03-07")
     assert [r["timestamp"] for r in first.records] == [
@@ -90,7 +75,7 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
         config=settings,
         catalog=catalog(),
         state=last_state_message(first),
-        now=iso(THURSDAY_EVENING),
+        now=THURSDAY_EVENING,
     )
     assert second.returncode == 0, second.stderr
     (request,) = sandbox.data_requests()
@@ -111,7 +96,7 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
         config=settings,
         catalog=catalog(),
         state=last_state_message(second),
-        now=iso(FRIDAY_NOON),
+        now=FRIDAY_NOON,
     )
     assert third.returncode == 0, third.stderr
     (request,) = sandbox.data_requests()
@@ -169,7 +154,7 @@ def test_given_second_bars_when_read_then_each_page_holds_at_most_50000_bars(
         tmp_path,
         config={**config(sandbox, "second", 1, "2024-03-05"), "end_date": "2024-03-05"},
         catalog=catalog("full_refresh"),
-        now=iso(THURSDAY_NOON),
+        now=THURSDAY_NOON,
     )
     assert run.returncode == 0, run.stderr
     assert run.records == records(sandbox, 1, "second", "2024-03-05", "2024-03-05")

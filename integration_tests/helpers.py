@@ -1,0 +1,81 @@
+"""What integration tests expect of a sync against the sandbox, and the configs they give it.
+
+The expected records are derived from the bars the sandbox says it serves, independently of the
+connector's code, so a lost, doubled or wrongly converted bar fails a test.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from polygon_sandbox import Sandbox
+
+# The sandbox's key without limits: what a test uses unless it is about plans or secrets.
+SANDBOX_KEY = "sandbox-unlimited-key"
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def saved_state(
+    timespan: str = "day", multiplier: int = 1, adjusted: bool = True, **cursors: str
+) -> dict[str, Any]:
+    """A stream state as the connector writes it: its bar settings, then one cursor per ticker."""
+    settings = {"timespan": timespan, "multiplier": multiplier, "adjusted": adjusted}
+    return {"bar_settings": settings, **{t: {"timestamp": ts} for t, ts in cursors.items()}}
+
+
+def sandbox_config(sandbox: Sandbox, **fields: Any) -> dict[str, Any]:
+    """A config pointed at `sandbox`: the unlimited key, AAPL, no client-side pacing to wait
+    for (6,000 requests a minute), and the connector's defaults for everything `fields` leaves
+    out."""
+    return {
+        "api_key": SANDBOX_KEY,
+        "tickers": ["AAPL"],
+        "api_url": sandbox.url,
+        "requests_per_minute": 6000,
+        **fields,
+    }
+
+
+def record_of(ticker: str, bar: dict[str, Any]) -> dict[str, Any]:
+    """What the connector must emit for one API bar, derived independently of its code."""
+    start = datetime.fromtimestamp(bar["t"] / 1000, timezone.utc)
+    record = {
+        "stock_ticker": ticker,
+        "date": start.astimezone(NEW_YORK).date().isoformat(),
+        "timestamp": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "price": bar["c"],
+        "open": bar["o"],
+        "high": bar["h"],
+        "low": bar["l"],
+        "close": bar["c"],
+        "volume": bar["v"],
+        "otc": bar.get("otc", False),
+    }
+    # The CDK leaves fields whose value is null out of the serialized record.
+    if "vw" in bar:
+        record["vwap"] = bar["vw"]
+    if "n" in bar:
+        record["transactions"] = bar["n"]
+    return record
+
+
+def expected(
+    sandbox: Sandbox,
+    tickers: list[str],
+    start: str,
+    end: str,
+    timespan: str = "day",
+    adjusted: bool = True,
+) -> list[dict[str, Any]]:
+    return [
+        record_of(ticker, bar)
+        for ticker in tickers
+        for bar in sandbox.expected_bars(ticker, 1, timespan, start, end, adjusted=adjusted)
+    ]
+
+
+def by_key(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Records as a destination's primary-key dedupe keeps them: the last one wins."""
+    return {(r["stock_ticker"], r["timestamp"]): r for r in records}
