@@ -16,6 +16,7 @@ Fixtures
 - `loopback_only` (from the repository's root conftest.py): fails any connection (or DNS lookup)
   this process makes to a host other than the loopback interface. Subprocesses are not covered:
   give them loopback URLs.
+- `sandbox`: a sandbox on loopback whose clock starts at the module's `sandbox_now` marker.
 - `fixed_now`: a function that sets `STOCK_TICKER_API_NOW` (the connector's clock) for one test.
 """
 
@@ -32,6 +33,7 @@ from typing import Any
 import pytest
 
 from integration_tests.connector_process import clock_env
+from polygon_sandbox import Sandbox
 
 LIVE_ENV_VAR = "STOCK_TICKER_API_LIVE"
 """Set to 1 to run the acceptance tests against the real API with secrets/config.json."""
@@ -76,6 +78,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "image_tests: builds and runs the connector's Docker image")
     config.addinivalue_line("markers", "requires_creds: needs secrets/ (a real API key)")
+    config.addinivalue_line("markers", "sandbox_now(moment): the `sandbox` fixture's start time")
     config.stash[_NOTES] = []
 
 
@@ -168,6 +171,15 @@ def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     for note in config.stash.get(_NOTES, []):
         terminalreporter.write_line(note)
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A sandbox (seed 1) whose clock starts at the `sandbox_now` marker of the test's module."""
+    marker = request.node.get_closest_marker("sandbox_now")
+    assert marker is not None, "mark the module: pytestmark = pytest.mark.sandbox_now(<datetime>)"
+    with Sandbox(now=marker.args[0], seed=1) as server:
+        yield server
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ what its request log saw, so a lost, doubled or wrongly converted bar fails a te
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,16 +29,12 @@ SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 MONTH_END_SATURDAY = datetime(2024, 3, 30, 17, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(now=WEDNESDAY_NOON, seed=1) as server:
-        yield server
+pytestmark = pytest.mark.sandbox_now(WEDNESDAY_NOON)
 
 
 def make_config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
-    return sandbox_config(
-        sandbox, tickers=["AAPL", "MSFT", "NVDA"], start_date="2024-01-02", **overrides
-    )
+    fields = {"tickers": ["AAPL", "MSFT", "NVDA"], "start_date": "2024-01-02", **overrides}
+    return sandbox_config(sandbox, **fields)
 
 
 def assert_key_hidden(run: ConnectorRun, sandbox: Sandbox, key: str = KEY) -> None:
@@ -79,10 +74,7 @@ def test_given_an_unknown_key_when_check_then_failed_quoting_the_api(
 ) -> None:
     bad_key = "not-a-real-key-0123456789"
     run = run_connector(
-        "check",
-        tmp_path,
-        config=make_config(sandbox, api_key=bad_key),
-        now=WEDNESDAY_NOON,
+        "check", tmp_path, config=make_config(sandbox, api_key=bad_key), now=WEDNESDAY_NOON
     )
     assert run.returncode == 0
     assert run.connection_status == {
@@ -131,11 +123,7 @@ def test_full_refresh_of_minute_bars_across_windows_reads_every_bar_once(
         adjusted=False,
     )
     run = run_connector(
-        "read",
-        tmp_path,
-        config=config,
-        catalog=catalog("full_refresh"),
-        now=MONTH_END_SATURDAY,
+        "read", tmp_path, config=config, catalog=catalog("full_refresh"), now=MONTH_END_SATURDAY
     )
     assert run.returncode == 0, run.errors
     want = expected(sandbox, ["AAPL", "MSFT"], "2024-01-02", "2024-03-28", "minute", adjusted=False)
@@ -202,11 +190,7 @@ def test_given_a_day_passes_when_incremental_then_only_new_bars_and_the_reread_o
 ) -> None:
     tickers = ["AAPL", "MSFT", "NVDA"]
     first = run_connector(
-        "read",
-        tmp_path,
-        config=make_config(sandbox),
-        catalog=catalog(),
-        now=WEDNESDAY_NOON,
+        "read", tmp_path, config=make_config(sandbox), catalog=catalog(), now=WEDNESDAY_NOON
     )
     assert first.returncode == 0, first.errors
     assert first.records == expected(sandbox, tickers, "2024-01-02", "2024-03-06")
@@ -269,12 +253,7 @@ def test_the_tutorial_config_and_state_keep_working(sandbox: Sandbox, tmp_path: 
     config = {"api_key": KEY, "stock_ticker": "AAPL", "api_url": sandbox.url}
     legacy_state = {"stock_prices": {"date": "2024-03-01"}}
     run = run_connector(
-        "read",
-        tmp_path,
-        config=config,
-        catalog=catalog(),
-        state=legacy_state,
-        now=WEDNESDAY_NOON,
+        "read", tmp_path, config=config, catalog=catalog(), state=legacy_state, now=WEDNESDAY_NOON
     )
     assert run.returncode == 0, run.errors
     assert run.records == expected(sandbox, ["AAPL"], "2024-03-04", "2024-03-06")
@@ -298,11 +277,7 @@ def test_given_the_free_plan_pace_when_read_then_every_record_arrives(tmp_path: 
             requests_per_minute=100,
         )
         run = run_connector(
-            "read",
-            tmp_path,
-            config=config,
-            catalog=catalog("full_refresh"),
-            now=SATURDAY,
+            "read", tmp_path, config=config, catalog=catalog("full_refresh"), now=SATURDAY
         )
         assert run.returncode == 0, run.errors
         assert run.records == expected(sandbox, tickers, "2023-12-01", "2024-03-08", "hour")

@@ -133,9 +133,8 @@ def make_sandbox(trap: TrapServer, faults: Faults, rate_window_seconds: float = 
 
 def config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
     fields = {"tickers": TICKERS, "start_date": START, "end_date": END, "timespan": "hour"}
-    return sandbox_config(
-        sandbox, api_key=SECRET_KEY, request_timeout_seconds=5, **{**fields, **overrides}
-    )
+    fields |= {"api_key": SECRET_KEY, "request_timeout_seconds": 5, **overrides}
+    return sandbox_config(sandbox, **fields)
 
 
 def sync(sandbox: Sandbox, tmp_path: Path, state: Any = None, **overrides: Any) -> ConnectorRun:

@@ -3,7 +3,6 @@ sandbox refuses it with one config_error, before any request, instead of skippin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,7 @@ from polygon_sandbox import Sandbox
 SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(now=SATURDAY, seed=1) as server:
-        yield server
+pytestmark = pytest.mark.sandbox_now(SATURDAY)
 
 
 def make_config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,6 @@ destination keeps the partial bar the API then serves under the same key.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from integration_tests.connector_process import catalog, last_state_message, run_connector
-from integration_tests.helpers import record_of, sandbox_config
+from integration_tests.helpers import record_of, sandbox_config, saved_state
 from polygon_sandbox import Sandbox
 from source_stock_ticker_api.bars import MAX_BARS_PER_PAGE, bar_end_ms
 
@@ -29,10 +28,7 @@ THURSDAY_EVENING = datetime(2024, 3, 8, 2, 0, tzinfo=timezone.utc)
 FRIDAY_NOON = datetime(2024, 3, 8, 17, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(now=THURSDAY_NOON, seed=1) as server:
-        yield server
+pytestmark = pytest.mark.sandbox_now(THURSDAY_NOON)
 
 
 def config(sandbox: Sandbox, timespan: str, multiplier: int, start: str) -> dict[str, Any]:
@@ -63,7 +59,7 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
         "2024-03-06T22:00:00Z",
         "2024-03-07T05:00:00Z",
     ]
-    assert first.states[-1] == {"AAPL": {"timestamp": "2024-03-06T22:00:00Z"}}
+    assert first.states[-1] == saved_state("hour", 17, AAPL="2024-03-06T22:00:00Z")
 
     # Thursday evening: the next sync starts at Thursday's midnight, where the forming bar
     # starts, and reads it whole. The 17:00 bar runs until midnight: still forming.
@@ -85,7 +81,7 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
         "2024-03-07T05:00:00Z",
         "2024-03-07T22:00:00Z",
     ]
-    assert second.states[-1] == {"AAPL": {"timestamp": "2024-03-07T05:00:00Z"}}
+    assert second.states[-1] == saved_state("hour", 17, AAPL="2024-03-07T05:00:00Z")
 
     # Friday noon: Thursday's 17:00 bar is re-read in its final form.
     sandbox.set_now(FRIDAY_NOON)
@@ -105,7 +101,7 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
         "2024-03-07T22:00:00Z",
         "2024-03-08T05:00:00Z",
     ]
-    assert third.states[-1] == {"AAPL": {"timestamp": "2024-03-07T22:00:00Z"}}
+    assert third.states[-1] == saved_state("hour", 17, AAPL="2024-03-07T22:00:00Z")
 
     # What an Append + Deduped destination holds: every bar as one uninterrupted read gives it.
     kept = {r["timestamp"]: r for run in (first, second, third) for r in run.records}
