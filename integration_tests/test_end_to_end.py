@@ -153,8 +153,8 @@ def test_given_a_daily_plan_when_check_minute_bars_then_failed_naming_the_plan(
     status = run.connection_status
     assert status["status"] == "FAILED"
     assert status["message"].startswith(
-        "The API key works, but the plan does not cover AAPL minute bars from 2024-01-02: "
-        "You are not entitled to this data."
+        "The API key works, but the plan does not cover AAPL minute bars from 2024-01-02 to "
+        "2024-03-06: You are not entitled to this data."
     )
     assert_key_hidden(run, sandbox, "sandbox-daily-key")
 
