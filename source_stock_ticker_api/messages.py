@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 
 PLAN_ADVICE = "Choose a timespan and start_date your plan includes, or upgrade the plan."
 RATE_LIMIT_ADVICE = "Other programs using the same key share its limit."
+TRY_LATER = "Try again later."
 
 
 def as_sentence(text: str) -> str:
@@ -59,7 +60,16 @@ def answer_message(status: int, reason: str, what: str) -> str:
     told = _TOLD.get(status)
     if told is not None:
         return told(reason, what)
-    return f"The API answered HTTP {status} ({reason}) for {what}. Try again later."
+    return f"The API answered HTTP {status} ({reason}) for {what}. {TRY_LATER}"
+
+
+def retry_message(what_happened: str, pause_seconds: float) -> str:
+    """The words for one retry: what happened, then the pause before the next attempt.
+
+    The advice to try later is left out: the connector is doing just that.
+    """
+    happened = as_sentence(what_happened.removesuffix(f" {TRY_LATER}"))
+    return f"{happened} Retrying in {pause_seconds:g} s."
 
 
 def unreachable_message(api_url: str, error: Exception) -> str:

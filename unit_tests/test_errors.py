@@ -222,7 +222,8 @@ class TestBackoffStrategy:
         strategy = PolygonBackoffStrategy(requests_per_minute=5)
         assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "2.5"}), 1) == 2.5
         assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "3600"}), 1) == 300
-        assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "-3"}), 1) == 0.0
+        # A Retry-After of zero or less says nothing: the pause of a first retry without one.
+        assert strategy.backoff_time(response(503, {}, headers={"Retry-After": "-3"}), 1) == 1.0
 
     def test_429_without_retry_after_waits_a_plan_slot_then_doubles_up_to_a_minute(self) -> None:
         strategy = PolygonBackoffStrategy(requests_per_minute=5)
