@@ -1,4 +1,4 @@
-"""How the connector reacts to each API answer: retry, wait, or stop.
+"""How the connector reacts to each API answer: retry, wait, skip the ticker, or stop.
 
 Built on the CDK's HttpStatusErrorHandler. What a user reads comes from messages.py, the same
 table check uses; the key never appears in it (it travels in a header).
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +36,12 @@ from source_stock_ticker_api.messages import (
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=20)
 MAX_BACKOFF_SECONDS = 60.0
+
+# Answers about one ticker's data: a plan without that market or that symbol (403), a request
+# the API will not serve for that symbol (400, e.g. an index given `adjusted`). The other tickers
+# may well be readable. A 401 (the key) or a 404 (the path: the API answers an unknown symbol
+# with 200 and no bars, so a 404 means api_url is not the API) would refuse every ticker alike.
+REFUSES_ONE_TICKER = frozenset({400, 403})
 
 # The words of every failure come from messages.py (see PolygonErrorHandler._interpret).
 ERROR_MAPPING: Mapping[int | str | type[Exception], ErrorResolution] = {
@@ -88,10 +94,19 @@ RETRY_LINES = RetryLines()
 class PolygonErrorHandler(HttpStatusErrorHandler):
     """Turns 4xx into config errors that quote the API, and malformed 200 bodies into retries.
 
-    Each retry gets one log line, from the CDK's logger rewritten by RetryLines.
+    Each retry gets one log line, from the CDK's logger rewritten by RetryLines. A refusal of
+    one ticker (REFUSES_ONE_TICKER) does not stop the sync: its words go to `on_refused` and the
+    CDK is told to ignore the answer, so the stream can read the other tickers first and fail
+    once at the end (see StockPrices.read).
     """
 
-    def __init__(self, logger: logging.Logger, api_url: str, bodies: ParsedBodies) -> None:
+    def __init__(
+        self,
+        logger: logging.Logger,
+        api_url: str,
+        bodies: ParsedBodies,
+        on_refused: Callable[[str], None],
+    ) -> None:
         # The CDK logs retries on the "airbyte" logger; adding the same filter again is a no-op.
         logging.getLogger("airbyte").addFilter(RETRY_LINES)
         super().__init__(
@@ -102,6 +117,7 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
         )
         self._api_url = api_url
         self._bodies = bodies
+        self._on_refused = on_refused
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
@@ -132,6 +148,14 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
                 )
             return ErrorResolution(response_action=ResponseAction.SUCCESS)
         message = answer_message(status, api_reason(response), what)
+        if status in REFUSES_ONE_TICKER:
+            self._on_refused(message)
+            # The CDK logs error_message (at info) and hands the answer on as a page without bars.
+            return ErrorResolution(
+                response_action=ResponseAction.IGNORE,
+                failure_type=FailureType.config_error,
+                error_message=message,
+            )
         if status in USER_MUST_FIX:
             return ErrorResolution(
                 response_action=ResponseAction.FAIL,

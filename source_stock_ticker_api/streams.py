@@ -8,20 +8,37 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import requests
-from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, SyncMode, Type
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteRecordMessage,
+    ConfiguredAirbyteStream,
+    FailureType,
+    SyncMode,
+    Type,
+)
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
+from airbyte_cdk.sources.utils.slice_logger import SliceLogger
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from requests.auth import AuthBase
 
 from source_stock_ticker_api import clock
-from source_stock_ticker_api.api import ParsedBodies, aggs_params, aggs_path, next_page
+from source_stock_ticker_api.api import (
+    ParsedBodies,
+    aggs_params,
+    aggs_path,
+    next_page,
+    readable_point,
+)
 from source_stock_ticker_api.bars import (
     NEW_YORK,
     TimeFormatter,
@@ -34,6 +51,7 @@ from source_stock_ticker_api.bars import (
 )
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
+from source_stock_ticker_api.messages import counted, refused_tickers_message
 from source_stock_ticker_api.state import (
     SETTINGS_KEY,
     bar_settings,
@@ -46,6 +64,17 @@ from source_stock_ticker_api.state import (
 CONNECT_TIMEOUT_SECONDS = 10
 
 logger = logging.getLogger("airbyte")
+
+
+@dataclass
+class _TickerRead:
+    """What one ticker's windows of this sync returned, for one warning at most."""
+
+    ticker: str
+    first: str  # the first window's start: a date or Unix ms
+    last: str = ""  # the last window's end
+    bars: int = 0
+    past_trading_day: bool = False  # some window held a finished trading day
 
 
 class StockPrices(HttpStream, CheckpointMixin):
@@ -75,6 +104,9 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._window_records = 0
         self._window_pages = 0
         self._bodies = ParsedBodies()
+        self._refusal: str | None = None  # the API's refusal of the window being read
+        self._refused: dict[str, str] = {}  # ticker -> the words of its refusal, this sync
+        self._ticker_read: _TickerRead | None = None
         super().__init__(authenticator=authenticator, api_budget=api_budget)
 
     @property
@@ -109,7 +141,13 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._state = state
 
     def get_error_handler(self) -> ErrorHandler:
-        return PolygonErrorHandler(self.logger, self._config.api_url, self._bodies)
+        return PolygonErrorHandler(
+            self.logger, self._config.api_url, self._bodies, self._note_refusal
+        )
+
+    def _note_refusal(self, message: str) -> None:
+        """The error handler's word that the API refused the window being read."""
+        self._refusal = message
 
     def get_backoff_strategy(self) -> BackoffStrategy:
         return PolygonBackoffStrategy(self._config.requests_per_minute)
@@ -199,6 +237,8 @@ class StockPrices(HttpStream, CheckpointMixin):
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         """The path and cursor of `next_url`, re-based on our own api_url."""
+        if not response.ok:  # a refusal the error handler let through: nothing follows
+            return None
         following = next_page(self._bodies.of(response))
         if following is None:
             return None
@@ -222,6 +262,8 @@ class StockPrices(HttpStream, CheckpointMixin):
         serializer would drop it, and output.record_json relies on data holding no None.
         """
         assert stream_slice is not None
+        if not response.ok:  # a refusal the error handler let through: no bars (see read_records)
+            return
         ticker = stream_slice["ticker"]
         results = self._bodies.of(response).get("results") or ()
         self._window_pages += 1
@@ -268,6 +310,31 @@ class StockPrices(HttpStream, CheckpointMixin):
                 self._state[ticker] = {"timestamp": self._formatter.render(t)[0]}
                 return
 
+    def read(
+        self,
+        configured_stream: ConfiguredAirbyteStream,
+        logger: logging.Logger,
+        slice_logger: SliceLogger,
+        stream_state: MutableMapping[str, Any],
+        state_manager: Any,  # ConnectorStateManager, left untyped by the CDK
+        internal_config: InternalConfig,
+    ) -> Iterable[StreamData]:
+        """Every window the API serves, then one config_error for the tickers it refused.
+
+        Raised after the last STATE message, so every readable ticker is read and saved first;
+        the CDK then marks the stream INCOMPLETE, and the sync exits non-zero.
+        """
+        yield from super().read(
+            configured_stream, logger, slice_logger, stream_state, state_manager, internal_config
+        )
+        self._end_ticker()
+        if self._refused:
+            raise AirbyteTracedException(
+                message=refused_tickers_message(self._refused, len(self._config.tickers)),
+                internal_message=f"Refused by the API: {', '.join(self._refused)}.",
+                failure_type=FailureType.config_error,
+            )
+
     def read_records(
         self,
         sync_mode: SyncMode,
@@ -275,19 +342,46 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamData]:
-        """Reads one window, then logs one line a person can follow in the Airbyte UI."""
-        self._window_records = self._window_pages = 0
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        """Reads one window, then logs one line a person can follow in the Airbyte UI.
+
+        A ticker the API refused is not asked again in this sync: its plan will not change.
+        """
         assert stream_slice is not None
-        pages = "request" if self._window_pages == 1 else "requests"
-        self.logger.info(
-            f"{stream_slice['ticker']}: {self._window_records} bars from "
-            f"{stream_slice['from']} to {stream_slice['to']} in {self._window_pages} {pages}."
-        )
-        if self._window_records == 0 and _has_past_trading_day(stream_slice):
+        ticker = stream_slice["ticker"]
+        if ticker in self._refused:
+            return
+        seen = self._ticker_read
+        if seen is None or seen.ticker != ticker:
+            self._end_ticker()
+            seen = self._ticker_read = _TickerRead(ticker, first=str(stream_slice["from"]))
+        self._window_records = self._window_pages = 0
+        self._refusal = None
+        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        start, end = readable_point(str(stream_slice["from"])), stream_slice["to"]
+        if self._refusal is not None:
+            self._refused[ticker] = self._refusal
             self.logger.warning(
-                f"{stream_slice['ticker']}: the API returned no bars from {stream_slice['from']} "
-                f"to {stream_slice['to']}. If that range holds trading days, check the symbol."
+                f"{ticker}: refused from {start} to {end} (reason above). Its later windows are "
+                f"skipped; the other tickers are read, then the sync fails naming {ticker}."
+            )
+            return
+        self.logger.info(
+            f"{ticker}: {counted(self._window_records, 'bar')} from {start} to {end} "
+            f"in {counted(self._window_pages, 'request')}."
+        )
+        seen.last = end
+        seen.bars += self._window_records
+        if not (seen.bars or seen.past_trading_day):
+            seen.past_trading_day = _has_past_trading_day(stream_slice)
+
+    def _end_ticker(self) -> None:
+        """Once a ticker's windows are read: one warning if a range with trading days held no
+        bar at all. An empty window before a listing, or after a delisting, says nothing."""
+        seen, self._ticker_read = self._ticker_read, None
+        if seen and not seen.bars and seen.past_trading_day and seen.ticker not in self._refused:
+            self.logger.warning(
+                f"{seen.ticker}: the API returned no bars from {readable_point(seen.first)} to "
+                f"{seen.last}, a range with trading days. Check the symbol."
             )
 
 
