@@ -6,7 +6,6 @@ API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import requests
-from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, SyncMode, Type
+from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.core import StreamData
@@ -34,6 +33,7 @@ from source_stock_ticker_api.bars import (
     to_ms,
     windows,
 )
+from source_stock_ticker_api.cdk_overrides import records_as_messages
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import (
     PARSED_BODY,
@@ -194,28 +194,26 @@ class StockPrices(HttpStream, CheckpointMixin):
         query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in _OWN_PARAMS]
         return {"path": parts.path, "query": query}
 
-    def parse_response(  # type: ignore[override]  # yields StreamData, which HttpStream passes on
+    def parse_response(
         self,
         response: requests.Response,
         *,
         stream_state: Mapping[str, Any],
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
-    ) -> Iterable[AirbyteMessage]:
-        """The page's bars as ready RECORD messages.
+    ) -> Iterable[Mapping[str, Any]]:
+        """The page's bars as records (read_records wraps them into messages).
 
-        Plain mappings would make the CDK copy each record and run it through a generic
-        conversion on its way out, whose only other step is the stream's `transformer` (this
-        stream declares none: the CDK's default does nothing). A field the API leaves out
-        (`vwap`, `transactions`) is left out of the record, not set to None: the CDK's
-        serializer would drop it, and output.record_json relies on data holding no None.
+        A field the API leaves out (`vwap`, `transactions`) is left out of the record, not set
+        to None: the CDK's serializer would drop it, and cdk_overrides.record_json relies on
+        data holding no None.
         """
         assert stream_slice is not None
         ticker = stream_slice["ticker"]
         results = self._body(response).get("results") or ()
         self._window_pages += 1
         self._window_records += len(results)
-        render, name, clock_ns = self._formatter.render, self.name, time.time_ns
+        render = self._formatter.render
         for bar in results:
             timestamp, day = render(bar["t"])
             close, vwap, transactions = bar["c"], bar.get("vw"), bar.get("n")
@@ -235,10 +233,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             }
             if vwap is None or transactions is None:
                 data = {key: value for key, value in data.items() if value is not None}
-            record = AirbyteRecordMessage(
-                stream=name, data=data, emitted_at=clock_ns() // 1_000_000
-            )
-            yield AirbyteMessage(type=Type.RECORD, record=record)
+            yield data
         self._advance_cursor(ticker, results)
 
     def _advance_cursor(self, ticker: str, results: Sequence[Mapping[str, Any]]) -> None:
@@ -266,9 +261,11 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamData]:
-        """Reads one window, then logs one line a person can follow in the Airbyte UI."""
+        """Reads one window as RECORD messages, then logs one line a person can follow in the
+        Airbyte UI."""
         self._window_records = self._window_pages = 0
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        records = super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        yield from records_as_messages(self.name, records)
         assert stream_slice is not None
         pages = "request" if self._window_pages == 1 else "requests"
         self.logger.info(
