@@ -6,7 +6,6 @@ API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,12 +13,9 @@ from typing import Any
 
 import requests
 from airbyte_cdk.models import (
-    AirbyteMessage,
-    AirbyteRecordMessage,
     ConfiguredAirbyteStream,
     FailureType,
     SyncMode,
-    Type,
 )
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.call_rate import APIBudget
@@ -49,6 +45,7 @@ from source_stock_ticker_api.bars import (
     to_ms,
     windows,
 )
+from source_stock_ticker_api.cdk_overrides import records_as_messages
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
 from source_stock_ticker_api.messages import counted, refused_tickers_message
@@ -245,21 +242,19 @@ class StockPrices(HttpStream, CheckpointMixin):
         path, query = following
         return {"path": path, "query": query}
 
-    def parse_response(  # type: ignore[override]  # yields StreamData, which HttpStream passes on
+    def parse_response(
         self,
         response: requests.Response,
         *,
         stream_state: Mapping[str, Any],
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
-    ) -> Iterable[AirbyteMessage]:
-        """The page's bars as ready RECORD messages.
+    ) -> Iterable[Mapping[str, Any]]:
+        """The page's bars as records (read_records wraps them into messages).
 
-        Plain mappings would make the CDK copy each record and run it through a generic
-        conversion on its way out, whose only other step is the stream's `transformer` (this
-        stream declares none: the CDK's default does nothing). A field the API leaves out
-        (`vwap`, `transactions`) is left out of the record, not set to None: the CDK's
-        serializer would drop it, and output.record_json relies on data holding no None.
+        A field the API leaves out (`vwap`, `transactions`) is left out of the record, not set
+        to None: the CDK's serializer would drop it, and cdk_overrides.record_json relies on
+        data holding no None.
         """
         assert stream_slice is not None
         if not response.ok:  # a refusal the error handler let through: no bars (see read_records)
@@ -268,7 +263,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         results = self._bodies.of(response).get("results") or ()
         self._window_pages += 1
         self._window_records += len(results)
-        render, name, clock_ns = self._formatter.render, self.name, time.time_ns
+        render = self._formatter.render
         for bar in results:
             timestamp, day = render(bar["t"])
             close, vwap, transactions = bar["c"], bar.get("vw"), bar.get("n")
@@ -288,10 +283,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             }
             if vwap is None or transactions is None:
                 data = {key: value for key, value in data.items() if value is not None}
-            record = AirbyteRecordMessage(
-                stream=name, data=data, emitted_at=clock_ns() // 1_000_000
-            )
-            yield AirbyteMessage(type=Type.RECORD, record=record)
+            yield data
         self._advance_cursor(ticker, results)
 
     def _advance_cursor(self, ticker: str, results: Sequence[Mapping[str, Any]]) -> None:
@@ -342,7 +334,8 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamData]:
-        """Reads one window, then logs one line a person can follow in the Airbyte UI.
+        """Reads one window as RECORD messages, then logs one line a person can follow in the
+        Airbyte UI.
 
         A ticker the API refused is not asked again in this sync: its plan will not change.
         """
@@ -356,7 +349,8 @@ class StockPrices(HttpStream, CheckpointMixin):
             seen = self._ticker_read = _TickerRead(ticker, first=str(stream_slice["from"]))
         self._window_records = self._window_pages = 0
         self._refusal = None
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        records = super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        yield from records_as_messages(self.name, records)
         start, end = readable_point(str(stream_slice["from"])), stream_slice["to"]
         if self._refusal is not None:
             self._refused[ticker] = self._refusal
