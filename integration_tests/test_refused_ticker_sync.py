@@ -19,7 +19,7 @@ from integration_tests.connector_process import (
     last_state_message,
     run_connector,
 )
-from integration_tests.test_end_to_end import assert_key_hidden, expected, make_config
+from integration_tests.test_end_to_end import DAILY, assert_key_hidden, expected, make_config
 from polygon_sandbox import Faults, Sandbox
 
 SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)  # every bar up to Friday is final
@@ -63,6 +63,7 @@ def test_given_a_refused_ticker_among_readable_ones_when_sync_then_the_others_ar
             ("NVDA", 200),
         ]
         assert first.states[-1] == {
+            "bar_settings": DAILY,
             "AAPL": {"timestamp": "2024-03-08T05:00:00Z"},
             "NVDA": {"timestamp": "2024-03-08T05:00:00Z"},
         }
@@ -96,6 +97,7 @@ def test_given_a_refused_ticker_among_readable_ones_when_sync_then_the_others_ar
         assert [r.ticker for r in sandbox.data_requests()] == ["MSFT"]
         assert second.records == expected(sandbox, ["MSFT"], START, END)
         assert second.states[-1] == {
-            ticker: {"timestamp": "2024-03-08T05:00:00Z"} for ticker in ("AAPL", "MSFT", "NVDA")
+            "bar_settings": DAILY,
+            **{t: {"timestamp": "2024-03-08T05:00:00Z"} for t in ("AAPL", "MSFT", "NVDA")},
         }
         assert_key_hidden(second, sandbox)
