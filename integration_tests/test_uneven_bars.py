@@ -29,6 +29,8 @@ THURSDAY_EVENING = datetime(2024, 3, 8, 2, 0, tzinfo=timezone.utc)
 # Friday 2024-03-08, 12:00 in New York.
 FRIDAY_NOON = datetime(2024, 3, 8, 17, 0, tzinfo=timezone.utc)
 
+HOURS_17 = {"timespan": "hour", "multiplier": 17, "adjusted": True}
+
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
@@ -78,7 +80,10 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
         "2024-03-06T22:00:00Z",
         "2024-03-07T05:00:00Z",
     ]
-    assert first.states[-1] == {"AAPL": {"timestamp": "2024-03-06T22:00:00Z"}}
+    assert first.states[-1] == {
+        "bar_settings": HOURS_17,
+        "AAPL": {"timestamp": "2024-03-06T22:00:00Z"},
+    }
 
     # Thursday evening: the next sync starts at Thursday's midnight, where the forming bar
     # starts, and reads it whole. The 17:00 bar runs until midnight: still forming.
@@ -100,7 +105,10 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
         "2024-03-07T05:00:00Z",
         "2024-03-07T22:00:00Z",
     ]
-    assert second.states[-1] == {"AAPL": {"timestamp": "2024-03-07T05:00:00Z"}}
+    assert second.states[-1] == {
+        "bar_settings": HOURS_17,
+        "AAPL": {"timestamp": "2024-03-07T05:00:00Z"},
+    }
 
     # Friday noon: Thursday's 17:00 bar is re-read in its final form.
     sandbox.set_now(FRIDAY_NOON)
@@ -120,7 +128,10 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
         "2024-03-07T22:00:00Z",
         "2024-03-08T05:00:00Z",
     ]
-    assert third.states[-1] == {"AAPL": {"timestamp": "2024-03-07T22:00:00Z"}}
+    assert third.states[-1] == {
+        "bar_settings": HOURS_17,
+        "AAPL": {"timestamp": "2024-03-07T22:00:00Z"},
+    }
 
     # What an Append + Deduped destination holds: every bar as one uninterrupted read gives it.
     kept = {r["timestamp"]: r for run in (first, second, third) for r in run.records}
