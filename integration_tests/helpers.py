@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from integration_tests.connector_process import ConnectorRun, assert_secret_nowhere
 from polygon_sandbox import Sandbox
 
 # The sandbox's key without limits: what a test uses unless it is about plans or secrets.
@@ -79,3 +80,14 @@ def expected(
 def by_key(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     """Records as a destination's primary-key dedupe keeps them: the last one wins."""
     return {(r["stock_ticker"], r["timestamp"]): r for r in records}
+
+
+def assert_key_hidden(run: ConnectorRun, sandbox: Sandbox, key: str = SANDBOX_KEY) -> None:
+    """The key is in no output, and every data request carried it in its header only."""
+    assert key not in run.stdout
+    assert key not in run.stderr
+    for request in sandbox.data_requests():
+        assert key not in request.url
+        assert request.auth == "header"
+    # Also: no record, no state, no URL of any request (control calls included).
+    assert_secret_nowhere(run, sandbox, key)

@@ -13,13 +13,18 @@ from typing import Any
 import pytest
 
 from integration_tests.connector_process import (
-    ConnectorRun,
-    assert_secret_nowhere,
     catalog,
     last_state_message,
     run_connector,
 )
-from integration_tests.helpers import SANDBOX_KEY, by_key, expected, sandbox_config, saved_state
+from integration_tests.helpers import (
+    SANDBOX_KEY,
+    assert_key_hidden,
+    by_key,
+    expected,
+    sandbox_config,
+    saved_state,
+)
 from polygon_sandbox import Sandbox
 
 KEY = SANDBOX_KEY
@@ -35,16 +40,6 @@ pytestmark = pytest.mark.sandbox_now(WEDNESDAY_NOON)
 def make_config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
     fields = {"tickers": ["AAPL", "MSFT", "NVDA"], "start_date": "2024-01-02", **overrides}
     return sandbox_config(sandbox, **fields)
-
-
-def assert_key_hidden(run: ConnectorRun, sandbox: Sandbox, key: str = KEY) -> None:
-    assert key not in run.stdout
-    assert key not in run.stderr
-    for request in sandbox.data_requests():
-        assert key not in request.url
-        assert request.auth == "header"
-    # Also: no record, no state, no URL of any request (control calls included).
-    assert_secret_nowhere(run, sandbox, key)
 
 
 def test_spec_through_main_and_the_console_script(tmp_path: Path) -> None:

@@ -132,9 +132,9 @@ def make_sandbox(trap: TrapServer, faults: Faults, rate_window_seconds: float = 
 
 
 def config(sandbox: Sandbox, **overrides: Any) -> dict[str, Any]:
-    fields = {"tickers": TICKERS, "start_date": START, "end_date": END, "timespan": "hour"}
-    fields |= {"api_key": SECRET_KEY, "request_timeout_seconds": 5, **overrides}
-    return sandbox_config(sandbox, **fields)
+    fields: dict[str, Any] = {"tickers": TICKERS, "start_date": START, "end_date": END}
+    fields |= {"timespan": "hour", "api_key": SECRET_KEY, "request_timeout_seconds": 5}
+    return sandbox_config(sandbox, **{**fields, **overrides})
 
 
 def sync(sandbox: Sandbox, tmp_path: Path, state: Any = None, **overrides: Any) -> ConnectorRun:
@@ -149,11 +149,14 @@ def sync(sandbox: Sandbox, tmp_path: Path, state: Any = None, **overrides: Any) 
     )
 
 
-def assert_secret_kept(run: ConnectorRun, sandbox: Sandbox, trap: TrapServer) -> None:
+def assert_secret_kept(
+    run: ConnectorRun, sandbox: Sandbox, trap: TrapServer, *, paged: bool = True
+) -> None:
+    """`paged=False` for a run that has no next_url to follow (a rerun of one short window)."""
     assert_secret_nowhere(run, sandbox, SECRET_KEY)
     assert trap.hits == [], "the connector followed next_url to a host other than api_url"
     pages = [r for r in sandbox.data_requests() if "cursor=" in r.query]
-    assert pages, "the campaign must exercise next_url"
+    assert pages or not paged, "the campaign must exercise next_url"
     assert all(r.auth == "header" and r.api_key_valid for r in pages)
 
 
@@ -219,9 +222,10 @@ def want_last(records: list[dict[str, Any]], ticker: str) -> dict[str, Any]:
 def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a_resumable_state(
     trap: TrapServer, tmp_path: Path
 ) -> None:
-    """MSFT's plan stops covering it after its first window (three pages): the sync stops with
-    a config_error naming MSFT; its last STATE keeps AAPL and MSFT's first window, and a rerun
-    from it (entitlement restored) completes the data."""
+    """MSFT's plan stops covering it after its first window (three pages): MSFT's second window
+    is asked once and never again, NVDA is still read, and the sync ends with a config_error
+    naming MSFT; its last STATE keeps AAPL, NVDA and MSFT's first window, and a rerun from it
+    (entitlement restored) completes the data."""
     faults = Faults(forbid_ticker="MSFT", forbid_after=3)
     with make_sandbox(trap, faults) as sandbox:
         want = expected(sandbox, TICKERS, START, END, "hour")
@@ -229,19 +233,22 @@ def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a
         figures = Figures("403 midway through MSFT", syncs=1, requests=len(sandbox.data_requests()))
         figures.faults = injected(sandbox)
         assert first.returncode != 0
+        # MSFT: three pages of its first window, then one refused request; NVDA in full.
+        asked = [r.ticker for r in sandbox.data_requests()]
+        assert asked == [*["AAPL"] * 4, *["MSFT"] * 4, *["NVDA"] * 4]
         error = first.errors[0]
         assert {e["failure_type"] for e in first.errors} == {"config_error"}
         assert error["failure_type"] == "config_error"
         assert "MSFT" in error["message"] and "not entitled" in error["message"]
         assert "Traceback" not in error["message"]
         assert_secret_kept(first, sandbox, trap)
-        # Nothing of NVDA, and MSFT's cursor on the last bar of its first window.
-        assert {r["stock_ticker"] for r in first.records} == {"AAPL", "MSFT"}
+        # All of NVDA, and MSFT's cursor on the last bar of its first window.
+        assert {r["stock_ticker"] for r in first.records} == {"AAPL", "MSFT", "NVDA"}
         last_state = first.states[-1]
         assert last_state["AAPL"] == {"timestamp": want_last(want, "AAPL")["timestamp"]}
+        assert last_state["NVDA"] == {"timestamp": want_last(want, "NVDA")["timestamp"]}
         msft_read = [r for r in first.records if r["stock_ticker"] == "MSFT"]
         assert last_state["MSFT"] == {"timestamp": msft_read[-1]["timestamp"]}
-        assert "NVDA" not in last_state
 
         sandbox.set_faults(Faults())
         sandbox.clear_requests()
@@ -249,7 +256,10 @@ def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a
         figures.syncs += 1
         figures.requests += len(sandbox.data_requests())
         assert second.returncode == 0, second.errors
-        assert_secret_kept(second, sandbox, trap)
+        # One request each: AAPL and NVDA after their last bar (nothing new), MSFT's second
+        # window (one page, so this run follows no next_url).
+        assert [r.ticker for r in sandbox.data_requests()] == ["AAPL", "MSFT", "NVDA"]
+        assert_secret_kept(second, sandbox, trap, paged=False)
         union = first.records + second.records
         counts = key_counts(union)
         figures.records = len(union)
@@ -261,8 +271,7 @@ def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a
         assert by_key(union) == by_key(want)
         # The state sat on a window boundary: the rerun re-reads nothing.
         assert figures.duplicates == 0
-        nvda = [r for r in want if r["stock_ticker"] == "NVDA"]
-        assert second.records == want_tail(want, msft_read) + nvda
+        assert second.records == want_tail(want, msft_read)
 
 
 def want_tail(want: list[dict[str, Any]], read: list[dict[str, Any]]) -> list[dict[str, Any]]:

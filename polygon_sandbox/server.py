@@ -62,6 +62,9 @@ class RequestRecord:
     results_count: int
     fault: str | None  # injected fault(s), comma-joined if several: "slow,truncate"
     data_seq: int | None = None  # 1-based number among /v2/ requests (what schedules refer to)
+    # time.monotonic() on arrival, in seconds: the clock the rate windows run on, so a test can
+    # check the spacing the API saw.
+    received_at: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -269,6 +272,7 @@ class Sandbox:
     def _data(
         self, method: str, path: str, query: str, target: str, headers: Mapping[str, str]
     ) -> tuple[_Outcome, RequestRecord]:
+        received_at = time.monotonic()
         params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
         data_seq = None
         if path.startswith("/v2/"):
@@ -295,6 +299,7 @@ class Sandbox:
             results_count=reply.results_count,
             fault=",".join(outcome.faults) or None,
             data_seq=data_seq,
+            received_at=received_at,
         )
         return outcome, record
 

@@ -102,11 +102,11 @@ def describe_request(url: str | None) -> str:
     if len(found) >= 8 and found[1] == "ticker" and found[3] == "range":
         ticker, multiplier, timespan, start, end = found[2], found[4], found[5], found[6], found[7]
         size = timespan if multiplier == "1" else f"{multiplier}-{timespan}"
-        return f"{ticker} {size} bars from {_readable(start)} to {_readable(end)}"
+        return f"{ticker} {size} bars from {readable_point(start)} to {readable_point(end)}"
     return "the request"
 
 
-def _readable(point: str) -> str:
+def readable_point(point: str) -> str:
     """Dates stay as they are; Unix ms become an ISO instant."""
     if point.isdigit():
         moment = datetime.fromtimestamp(int(point) / 1000, timezone.utc)

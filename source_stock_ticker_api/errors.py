@@ -1,4 +1,4 @@
-"""How the connector reacts to each API answer: retry, wait, or stop.
+"""How the connector reacts to each API answer: retry, wait, skip the ticker, or stop.
 
 Built on the CDK's HttpStatusErrorHandler. What a user reads comes from messages.py, the same
 table check uses; the key never appears in it (it travels in a header).
@@ -7,7 +7,9 @@ table check uses; the key never appears in it (it travels in a header).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import re
+import sys
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -21,13 +23,25 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
     ErrorResolution,
     ResponseAction,
 )
+from airbyte_cdk.sources.streams.http.exceptions import UserDefinedBackoffException
 
 from source_stock_ticker_api.api import MalformedBody, ParsedBodies, api_reason, describe_request
-from source_stock_ticker_api.messages import USER_MUST_FIX, answer_message, unreachable_message
+from source_stock_ticker_api.messages import (
+    USER_MUST_FIX,
+    answer_message,
+    retry_message,
+    unreachable_message,
+)
 
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=20)
 MAX_BACKOFF_SECONDS = 60.0
+
+# Answers about one ticker's data: a plan without that market or that symbol (403), a request
+# the API will not serve for that symbol (400, e.g. an index given `adjusted`). The other tickers
+# may well be readable. A 401 (the key) or a 404 (the path: the API answers an unknown symbol
+# with 200 and no bars, so a 404 means api_url is not the API) would refuse every ticker alike.
+REFUSES_ONE_TICKER = frozenset({400, 403})
 
 # The words of every failure come from messages.py (see PolygonErrorHandler._interpret).
 ERROR_MAPPING: Mapping[int | str | type[Exception], ErrorResolution] = {
@@ -47,10 +61,54 @@ ERROR_MAPPING: Mapping[int | str | type[Exception], ErrorResolution] = {
 }
 
 
-class PolygonErrorHandler(HttpStatusErrorHandler):
-    """Turns 4xx into config errors that quote the API, and malformed 200 bodies into retries."""
+# What airbyte_cdk/sources/streams/http/rate_limiting.py logs before each of our retries (our
+# backoff strategy always names a pause, so every retry takes that path). It calls any retry a
+# rate limit, and the pause it names is the one it sleeps.
+CDK_RETRY_LINE = re.compile(
+    r"UserDefinedBackoffException: Rate limit exceeded(?: \(HTTP \d+\))?\. "
+    r"Retrying in (?P<seconds>\d+(?:\.\d+)?) seconds\."
+)
 
-    def __init__(self, logger: logging.Logger, api_url: str, bodies: ParsedBodies) -> None:
+
+class RetryLines(logging.Filter):
+    """Rewrites the CDK's line for a retry into ours: what happened, and the pause.
+
+    The CDK logs it while handling the retry's exception, whose message is the error handler's
+    (messages.py): the filter reads it where the CDK does, from `sys.exc_info()`.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = sys.exc_info()[1]
+        if not isinstance(error, UserDefinedBackoffException):
+            return True
+        match = CDK_RETRY_LINE.fullmatch(record.getMessage())
+        if match:
+            record.msg = retry_message(str(error), float(match["seconds"]))
+            record.args = ()
+        return True
+
+
+RETRY_LINES = RetryLines()
+
+
+class PolygonErrorHandler(HttpStatusErrorHandler):
+    """Turns 4xx into config errors that quote the API, and malformed 200 bodies into retries.
+
+    Each retry gets one log line, from the CDK's logger rewritten by RetryLines. A refusal of
+    one ticker (REFUSES_ONE_TICKER) does not stop the sync: its words go to `on_refused` and the
+    CDK is told to ignore the answer, so the stream can read the other tickers first and fail
+    once at the end (see StockPrices.read).
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        api_url: str,
+        bodies: ParsedBodies,
+        on_refused: Callable[[str], None],
+    ) -> None:
+        # The CDK logs retries on the "airbyte" logger; adding the same filter again is a no-op.
+        logging.getLogger("airbyte").addFilter(RETRY_LINES)
         super().__init__(
             logger=logger,
             error_mapping=ERROR_MAPPING,
@@ -59,18 +117,10 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
         )
         self._api_url = api_url
         self._bodies = bodies
+        self._on_refused = on_refused
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
-    ) -> ErrorResolution:
-        resolution = self._resolve(response_or_exception)
-        if resolution.response_action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED):
-            # The CDK's own retry log calls every retry a rate limit; say what really happened.
-            self._logger.info(f"{resolution.error_message} Retrying after a pause.")
-        return resolution
-
-    def _resolve(
-        self, response_or_exception: requests.Response | Exception | None
     ) -> ErrorResolution:
         if isinstance(response_or_exception, requests.Response):
             return self._interpret(response_or_exception)
@@ -98,6 +148,14 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
                 )
             return ErrorResolution(response_action=ResponseAction.SUCCESS)
         message = answer_message(status, api_reason(response), what)
+        if status in REFUSES_ONE_TICKER:
+            self._on_refused(message)
+            # The CDK logs error_message (at info) and hands the answer on as a page without bars.
+            return ErrorResolution(
+                response_action=ResponseAction.IGNORE,
+                failure_type=FailureType.config_error,
+                error_message=message,
+            )
         if status in USER_MUST_FIX:
             return ErrorResolution(
                 response_action=ResponseAction.FAIL,
@@ -113,7 +171,11 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
 
 
 class PolygonBackoffStrategy(BackoffStrategy):
-    """Honours Retry-After; otherwise waits in proportion to the plan's pace, doubling each time."""
+    """Honours Retry-After; otherwise waits in proportion to the plan's pace, doubling each time.
+
+    Always a pause above zero: with none, the CDK would retry through another path that logs the
+    response body and a pause of its own.
+    """
 
     def __init__(self, requests_per_minute: int) -> None:
         self._slot_seconds = 60.0 / requests_per_minute
@@ -143,6 +205,7 @@ def _retry_after_seconds(headers: Mapping[str, Any]) -> float | None:
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except (TypeError, ValueError):
         return None
+    return seconds if seconds > 0 else None  # "now" says nothing: back off as without it

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 
 PLAN_ADVICE = "Choose a timespan and start_date your plan includes, or upgrade the plan."
 RATE_LIMIT_ADVICE = "Other programs using the same key share its limit."
+TRY_LATER = "Try again later."
+REFUSED_ADVICE = "Fix or remove each refused ticker: the next sync resumes it where it stopped."
 
 
 def as_sentence(text: str) -> str:
@@ -54,12 +56,26 @@ _TOLD: Mapping[int, Callable[[str, str], str]] = {
 USER_MUST_FIX = frozenset({400, 401, 403, 404})
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 bar', '0 bars', '2 bars': a count with its noun in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def answer_message(status: int, reason: str, what: str) -> str:
     """The words for a non-200 answer from the API."""
     told = _TOLD.get(status)
     if told is not None:
         return told(reason, what)
-    return f"The API answered HTTP {status} ({reason}) for {what}. Try again later."
+    return f"The API answered HTTP {status} ({reason}) for {what}. {TRY_LATER}"
+
+
+def retry_message(what_happened: str, pause_seconds: float) -> str:
+    """The words for one retry: what happened, then the pause before the next attempt.
+
+    The advice to try later is left out: the connector is doing just that.
+    """
+    happened = as_sentence(what_happened.removesuffix(f" {TRY_LATER}"))
+    return f"{happened} Retrying in {pause_seconds:g} s."
 
 
 def unreachable_message(api_url: str, error: Exception) -> str:
@@ -68,3 +84,28 @@ def unreachable_message(api_url: str, error: Exception) -> str:
         f"Could not reach {api_url} ({type(error).__name__}). "
         "Check api_url and the network path to the API."
     )
+
+
+# Refusals quoted in full in the one error of a sync; the log holds every one of them.
+REFUSALS_QUOTED = 3
+
+
+def refused_tickers_message(refusals: Mapping[str, str], ticker_count: int) -> str:
+    """The one error of a sync in which the API refused some tickers and the others were read.
+
+    `refusals` maps each refused ticker to the words of its refusal, in the order they came.
+    With one ticker configured, those words alone, as when a refusal stopped the sync.
+    """
+    told = list(refusals.values())
+    if ticker_count == 1:
+        return told[0]
+    names = ", ".join(refusals)
+    if len(told) == ticker_count:
+        head = f"The API refused all {ticker_count} tickers ({names})."
+    else:
+        head = (
+            f"The API refused {names} ({len(told)} of {ticker_count} tickers); "
+            "every other ticker was read and saved."
+        )
+    more = ["The log has the reason for each of the others."] if told[REFUSALS_QUOTED:] else []
+    return " ".join([head, *told[:REFUSALS_QUOTED], *more, REFUSED_ADVICE])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any
 
 import requests
@@ -17,12 +16,12 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
-from airbyte_cdk.sources.streams.call_rate import HttpAPIBudget, MovingWindowCallRatePolicy, Rate
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
 from source_stock_ticker_api.api import aggs_params, aggs_path, api_reason, describe_request
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
 from source_stock_ticker_api.messages import answer_message, unreachable_message
+from source_stock_ticker_api.pacing import PacedBudget
 from source_stock_ticker_api.state import SETTINGS_KEY, check_bar_settings, validate_state
 from source_stock_ticker_api.state_file import read_state_file
 from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
@@ -30,15 +29,9 @@ from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
 STREAM_NAME = "stock_prices"
 
 
-def api_budget(config: StockTickerConfig) -> HttpAPIBudget:
+def api_budget(config: StockTickerConfig) -> PacedBudget:
     """Paces calls client-side so a 5-per-minute plan is never asked for a sixth."""
-    policy = MovingWindowCallRatePolicy(
-        rates=[Rate(limit=config.requests_per_minute, interval=timedelta(minutes=1))],
-        matchers=[],
-    )
-    # A 429 is left to the error handler, which honours Retry-After. By default the budget would
-    # also mark the whole minute as spent on a 429 and wait it out, whatever Retry-After says.
-    return HttpAPIBudget(policies=[policy], status_codes_for_ratelimit_hit=[])
+    return PacedBudget(config.requests_per_minute)
 
 
 class SourceStockTickerApi(AbstractSource):

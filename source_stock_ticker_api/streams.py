@@ -6,22 +6,35 @@ API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import requests
-from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, SyncMode, Type
+from airbyte_cdk.models import (
+    ConfiguredAirbyteStream,
+    FailureType,
+    SyncMode,
+)
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
+from airbyte_cdk.sources.utils.slice_logger import SliceLogger
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from requests.auth import AuthBase
 
 from source_stock_ticker_api import clock
-from source_stock_ticker_api.api import ParsedBodies, aggs_params, aggs_path, next_page
+from source_stock_ticker_api.api import (
+    ParsedBodies,
+    aggs_params,
+    aggs_path,
+    next_page,
+    readable_point,
+)
 from source_stock_ticker_api.bars import (
     NEW_YORK,
     TimeFormatter,
@@ -32,8 +45,10 @@ from source_stock_ticker_api.bars import (
     to_ms,
     windows,
 )
+from source_stock_ticker_api.cdk_overrides import records_as_messages
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
+from source_stock_ticker_api.messages import counted, refused_tickers_message
 from source_stock_ticker_api.state import (
     SETTINGS_KEY,
     bar_settings,
@@ -46,6 +61,17 @@ from source_stock_ticker_api.state import (
 CONNECT_TIMEOUT_SECONDS = 10
 
 logger = logging.getLogger("airbyte")
+
+
+@dataclass
+class _TickerRead:
+    """What one ticker's windows of this sync returned, for one warning at most."""
+
+    ticker: str
+    first: str  # the first window's start: a date or Unix ms
+    last: str = ""  # the last window's end
+    bars: int = 0
+    past_trading_day: bool = False  # some window held a finished trading day
 
 
 class StockPrices(HttpStream, CheckpointMixin):
@@ -75,6 +101,9 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._window_records = 0
         self._window_pages = 0
         self._bodies = ParsedBodies()
+        self._refusal: str | None = None  # the API's refusal of the window being read
+        self._refused: dict[str, str] = {}  # ticker -> the words of its refusal, this sync
+        self._ticker_read: _TickerRead | None = None
         super().__init__(authenticator=authenticator, api_budget=api_budget)
 
     @property
@@ -109,7 +138,13 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._state = state
 
     def get_error_handler(self) -> ErrorHandler:
-        return PolygonErrorHandler(self.logger, self._config.api_url, self._bodies)
+        return PolygonErrorHandler(
+            self.logger, self._config.api_url, self._bodies, self._note_refusal
+        )
+
+    def _note_refusal(self, message: str) -> None:
+        """The error handler's word that the API refused the window being read."""
+        self._refusal = message
 
     def get_backoff_strategy(self) -> BackoffStrategy:
         return PolygonBackoffStrategy(self._config.requests_per_minute)
@@ -195,34 +230,36 @@ class StockPrices(HttpStream, CheckpointMixin):
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         """The path and cursor of `next_url`, re-based on our own api_url."""
+        if not response.ok:  # a refusal the error handler let through: nothing follows
+            return None
         following = next_page(self._bodies.of(response))
         if following is None:
             return None
         path, query = following
         return {"path": path, "query": query}
 
-    def parse_response(  # type: ignore[override]  # yields StreamData, which HttpStream passes on
+    def parse_response(
         self,
         response: requests.Response,
         *,
         stream_state: Mapping[str, Any],
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
-    ) -> Iterable[AirbyteMessage]:
-        """The page's bars as ready RECORD messages.
+    ) -> Iterable[Mapping[str, Any]]:
+        """The page's bars as records (read_records wraps them into messages).
 
-        Plain mappings would make the CDK copy each record and run it through a generic
-        conversion on its way out, whose only other step is the stream's `transformer` (this
-        stream declares none: the CDK's default does nothing). A field the API leaves out
-        (`vwap`, `transactions`) is left out of the record, not set to None: the CDK's
-        serializer would drop it, and output.record_json relies on data holding no None.
+        A field the API leaves out (`vwap`, `transactions`) is left out of the record, not set
+        to None: the CDK's serializer would drop it, and cdk_overrides.record_json relies on
+        data holding no None.
         """
         assert stream_slice is not None
+        if not response.ok:  # a refusal the error handler let through: no bars (see read_records)
+            return
         ticker = stream_slice["ticker"]
         results = self._bodies.of(response).get("results") or ()
         self._window_pages += 1
         self._window_records += len(results)
-        render, name, clock_ns = self._formatter.render, self.name, time.time_ns
+        render = self._formatter.render
         for bar in results:
             timestamp, day = render(bar["t"])
             close, vwap, transactions = bar["c"], bar.get("vw"), bar.get("n")
@@ -242,10 +279,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             }
             if vwap is None or transactions is None:
                 data = {key: value for key, value in data.items() if value is not None}
-            record = AirbyteRecordMessage(
-                stream=name, data=data, emitted_at=clock_ns() // 1_000_000
-            )
-            yield AirbyteMessage(type=Type.RECORD, record=record)
+            yield data
         self._advance_cursor(ticker, results)
 
     def _advance_cursor(self, ticker: str, results: Sequence[Mapping[str, Any]]) -> None:
@@ -264,6 +298,31 @@ class StockPrices(HttpStream, CheckpointMixin):
                 self._state[ticker] = {"timestamp": self._formatter.render(t)[0]}
                 return
 
+    def read(
+        self,
+        configured_stream: ConfiguredAirbyteStream,
+        logger: logging.Logger,
+        slice_logger: SliceLogger,
+        stream_state: MutableMapping[str, Any],
+        state_manager: Any,  # ConnectorStateManager, left untyped by the CDK
+        internal_config: InternalConfig,
+    ) -> Iterable[StreamData]:
+        """Every window the API serves, then one config_error for the tickers it refused.
+
+        Raised after the last STATE message, so every readable ticker is read and saved first;
+        the CDK then marks the stream INCOMPLETE, and the sync exits non-zero.
+        """
+        yield from super().read(
+            configured_stream, logger, slice_logger, stream_state, state_manager, internal_config
+        )
+        self._end_ticker()
+        if self._refused:
+            raise AirbyteTracedException(
+                message=refused_tickers_message(self._refused, len(self._config.tickers)),
+                internal_message=f"Refused by the API: {', '.join(self._refused)}.",
+                failure_type=FailureType.config_error,
+            )
+
     def read_records(
         self,
         sync_mode: SyncMode,
@@ -271,19 +330,48 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamData]:
-        """Reads one window, then logs one line a person can follow in the Airbyte UI."""
-        self._window_records = self._window_pages = 0
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        """Reads one window as RECORD messages, then logs one line a person can follow in the
+        Airbyte UI.
+
+        A ticker the API refused is not asked again in this sync: its plan will not change.
+        """
         assert stream_slice is not None
-        pages = "request" if self._window_pages == 1 else "requests"
-        self.logger.info(
-            f"{stream_slice['ticker']}: {self._window_records} bars from "
-            f"{stream_slice['from']} to {stream_slice['to']} in {self._window_pages} {pages}."
-        )
-        if self._window_records == 0 and _has_past_trading_day(stream_slice):
+        ticker = stream_slice["ticker"]
+        if ticker in self._refused:
+            return
+        seen = self._ticker_read
+        if seen is None or seen.ticker != ticker:
+            self._end_ticker()
+            seen = self._ticker_read = _TickerRead(ticker, first=str(stream_slice["from"]))
+        self._window_records = self._window_pages = 0
+        self._refusal = None
+        records = super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        yield from records_as_messages(self.name, records)
+        start, end = readable_point(str(stream_slice["from"])), stream_slice["to"]
+        if self._refusal is not None:
+            self._refused[ticker] = self._refusal
             self.logger.warning(
-                f"{stream_slice['ticker']}: the API returned no bars from {stream_slice['from']} "
-                f"to {stream_slice['to']}. If that range holds trading days, check the symbol."
+                f"{ticker}: refused from {start} to {end} (reason above). Its later windows are "
+                f"skipped; the other tickers are read, then the sync fails naming {ticker}."
+            )
+            return
+        self.logger.info(
+            f"{ticker}: {counted(self._window_records, 'bar')} from {start} to {end} "
+            f"in {counted(self._window_pages, 'request')}."
+        )
+        seen.last = end
+        seen.bars += self._window_records
+        if not (seen.bars or seen.past_trading_day):
+            seen.past_trading_day = _has_past_trading_day(stream_slice)
+
+    def _end_ticker(self) -> None:
+        """Once a ticker's windows are read: one warning if a range with trading days held no
+        bar at all. An empty window before a listing, or after a delisting, says nothing."""
+        seen, self._ticker_read = self._ticker_read, None
+        if seen and not seen.bars and seen.past_trading_day and seen.ticker not in self._refused:
+            self.logger.warning(
+                f"{seen.ticker}: the API returned no bars from {readable_point(seen.first)} to "
+                f"{seen.last}, a range with trading days. Check the symbol."
             )
 
 

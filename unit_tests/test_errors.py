@@ -104,7 +104,10 @@ def test_describe_request_names_ticker_and_range_never_the_query(
 
 class TestErrorHandler:
     bodies = ParsedBodies()
-    handler = PolygonErrorHandler(logging.getLogger("test"), "http://127.0.0.1:8999", bodies)
+    refused: list[str] = []
+    handler = PolygonErrorHandler(
+        logging.getLogger("test"), "http://127.0.0.1:8999", bodies, refused.append
+    )
 
     def test_allows_as_many_retries_as_documented(self) -> None:
         assert self.handler.max_retries == MAX_RETRIES == 8
@@ -125,13 +128,14 @@ class TestErrorHandler:
         )
 
     @pytest.mark.parametrize(
-        ("status", "body", "message"),
+        ("status", "body", "message", "action"),
         [
             (
                 401,
                 {"status": "ERROR", "error": "Unknown API Key"},
                 "The API rejected the API key (Unknown API Key). "
                 "Check api_key: copy it again from your Polygon.io / Massive.com dashboard.",
+                ResponseAction.FAIL,
             ),
             (
                 403,
@@ -144,6 +148,7 @@ class TestErrorHandler:
                 "to 2024-03-11: You are not entitled to this data. Please upgrade your plan at "
                 "https://polygon.io/pricing. "
                 "Choose a timespan and start_date your plan includes, or upgrade the plan.",
+                ResponseAction.IGNORE,
             ),
             (
                 400,
@@ -154,22 +159,29 @@ class TestErrorHandler:
                 "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: The "
                 "parameter 'to' cannot be a time that occurs before 'from'. Check the ticker, "
                 "dates, timespan and api_url in the configuration.",
+                ResponseAction.IGNORE,
             ),
             (
                 404,
                 {"status": "NOT_FOUND", "message": "Not found."},
                 "The API could not serve AAPL day bars from 2024-03-01 to 2024-03-11: Not found. "
                 "Check the ticker, dates, timespan and api_url in the configuration.",
+                ResponseAction.FAIL,
             ),
         ],
     )
-    def test_client_errors_fail_as_config_errors_quoting_the_api(
-        self, status: int, body: dict[str, str], message: str
+    def test_client_errors_are_config_errors_quoting_the_api(
+        self, status: int, body: dict[str, str], message: str, action: ResponseAction
     ) -> None:
+        """401 and 404 would refuse every ticker: they stop the sync. 400 and 403 refuse one
+        ticker: the answer is ignored and its words handed to the stream, which reads the
+        other tickers and fails at the end."""
+        self.refused.clear()
         resolution = self.handler.interpret_response(response(status, body))
-        assert resolution.response_action == ResponseAction.FAIL
+        assert resolution.response_action == action
         assert resolution.failure_type == FailureType.config_error
         assert resolution.error_message == message
+        assert self.refused == ([message] if action == ResponseAction.IGNORE else [])
 
     @pytest.mark.parametrize("status", [413, 499, 500, 502, 503, 504])
     def test_server_trouble_is_retried(self, status: int) -> None:
@@ -224,7 +236,8 @@ class TestBackoffStrategy:
     def test_retry_after_is_honoured_on_503_and_capped_at_five_minutes(self) -> None:
         assert backoff(response(503, {}, headers={"Retry-After": "2.5"}), 1) == 2.5
         assert backoff(response(503, {}, headers={"Retry-After": "3600"}), 1) == 300
-        assert backoff(response(503, {}, headers={"Retry-After": "-3"}), 1) == 0.0
+        # A Retry-After of zero or less says nothing: the pause of a first retry without one.
+        assert backoff(response(503, {}, headers={"Retry-After": "-3"}), 1) == 1.0
 
     def test_429_without_retry_after_waits_a_plan_slot_then_doubles_up_to_a_minute(self) -> None:
         answer = response(429, {})
@@ -248,6 +261,9 @@ class TestBackoffStrategy:
 def test_check_and_sync_tell_the_same_words_for_the_same_status(status: int) -> None:
     """The one table: what a sync's error handler says is what check says."""
     answer = response(status, {"status": "ERROR", "error": "Why not."})
-    handler = PolygonErrorHandler(logging.getLogger("test"), "http://h", ParsedBodies())
+    refused: list[str] = []
+    handler = PolygonErrorHandler(
+        logging.getLogger("test"), "http://h", ParsedBodies(), refused.append
+    )
     told = answer_message(status, "Why not.", "AAPL day bars from 2024-03-01 to 2024-03-11")
     assert handler.interpret_response(answer).error_message == told

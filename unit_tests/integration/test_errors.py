@@ -67,10 +67,12 @@ def test_given_client_error_on_second_ticker_when_read_then_first_tickers_state_
     output = read_stream(ConfigBuilder().with_tickers("AAPL", "MSFT").build(), expect_failure=True)
 
     assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
-    assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
+    # One checkpoint per window, MSFT's refused one included (see test_refused_tickers.py).
+    assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")] * 2
     failure_type, message = error_traces(output)[0]
     assert failure_type == FailureType.config_error
     assert message.startswith(
+        "The API refused MSFT (1 of 2 tickers); every other ticker was read and saved. "
         "The API key works, but the plan does not cover MSFT day bars from 2024-03-01 to "
         "2024-03-11:"
     )

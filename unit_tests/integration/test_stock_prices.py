@@ -447,8 +447,8 @@ class IncrementalTest(TestCase):
         assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
         assert output.errors == []
         assert log_messages(output, "WARN") == [
-            "ZZZZ: the API returned no bars from 2024-03-01 to 2024-03-11. "
-            "If that range holds trading days, check the symbol."
+            "ZZZZ: the API returned no bars from 2024-03-01 to 2024-03-11, a range with "
+            "trading days. Check the symbol."
         ]
         assert states(output)[-1] == saved_state(AAPL="2024-03-08T05:00:00Z")
 

@@ -1,0 +1,66 @@
+"""The free plan's real minute: `check` then `read` of six tickers never meets a 429.
+
+This is the one test that spends real time (a bit over a minute): the sandbox's rate window is
+the vendor's 60 seconds, the connector runs at its default pace, and the sandbox's request log
+(arrival times on the clock its rate windows use) shows what the API saw.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from integration_tests.connector_process import catalog, run_connector
+from polygon_sandbox import Sandbox
+
+FREE_KEY = "sandbox-free-key"
+FREE_PLAN_LIMIT = 5  # requests per 60 s for the sandbox's free key, as for the vendor's
+WINDOW_SECONDS = 60.0
+SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
+TICKERS = ["AAPL", "MSFT", "NVDA", "TSLA", "GOOGL", "AMZN"]
+UTC_SECOND = "%Y-%m-%dT%H:%M:%SZ"
+WAIT_LINE = re.compile(r"Waiting (\d+) s for the API's rate limit \(5 requests a minute\)\.")
+
+
+def test_given_the_free_plan_and_default_pace_when_check_then_read_then_no_429(
+    tmp_path: Path,
+) -> None:
+    with Sandbox(now=SATURDAY, seed=1, rate_window_seconds=WINDOW_SECONDS) as sandbox:
+        config = {  # requests_per_minute left at its default, as a new user would
+            "api_key": FREE_KEY,
+            "tickers": TICKERS,
+            "start_date": "2024-03-04",
+            "end_date": "2024-03-08",
+            "api_url": sandbox.url,
+        }
+        checked = run_connector("check", tmp_path, config=config, now=SATURDAY)
+        read = run_connector(
+            "read", tmp_path, config=config, catalog=catalog("full_refresh"), now=SATURDAY
+        )
+
+        requests = sandbox.data_requests()
+        expected = [
+            (ticker, datetime.fromtimestamp(bar["t"] / 1000, timezone.utc).strftime(UTC_SECOND))
+            for ticker in TICKERS
+            for bar in sandbox.expected_bars(ticker, 1, "day", "2024-03-04", "2024-03-08")
+        ]
+
+    assert checked.connection_status == {"status": "SUCCEEDED"}
+    assert read.returncode == 0, read.errors
+    assert read.errors == []
+    assert [(r["stock_ticker"], r["timestamp"]) for r in read.records] == expected
+    # One request for check, one per ticker for read, and the API refused none of them.
+    assert [r.status for r in requests] == [200] * (1 + len(TICKERS))
+    arrivals = sorted(r.received_at for r in requests)
+    # No 60 s span holds more than 5 requests: each request is at least 60 s after the one
+    # five places before it.
+    spans = [
+        later - earlier
+        for earlier, later in zip(arrivals, arrivals[FREE_PLAN_LIMIT:], strict=False)
+    ]
+    assert min(spans) >= WINDOW_SECONDS, spans
+    # The wait is said once, with its length, where the platform shows logs.
+    waits = [int(m.group(1)) for line in read.logs if (m := WAIT_LINE.fullmatch(line))]
+    assert len(waits) == 1, read.logs
+    assert 0 < waits[0] <= 62

@@ -1,0 +1,312 @@
+"""A ticker the API refuses no longer stops the others, with requests-mock.
+
+A 403 (the plan lacks that market or symbol) or a 400 (a request the API will not serve for that
+symbol) ends that ticker's part of the sync only: every other ticker is read and saved, then the
+stream fails with one config_error naming each refused ticker. A 401 (the key) or a 404 (the
+path) would refuse every ticker alike: they still stop the sync at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests_mock as rm
+from airbyte_cdk.models import AirbyteStreamStatus, FailureType, Type
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
+
+from unit_tests.config_builder import API_KEY, ConfigBuilder
+from unit_tests.helpers import (
+    STREAM,
+    all_output,
+    error_traces,
+    log_messages,
+    read_stream,
+    records,
+    saved_state,
+    states,
+)
+from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.response_builder import AggsResponseBuilder, template
+
+FRI_2024_03_08 = 1709874000000  # a daily bar's start, 00:00 in New York
+THU_2024_02_15_15H = 1708027200000  # an hour bar's start, 15:00 in New York
+THU_2024_03_07_15H = 1709841600000
+NOT_ENTITLED = (
+    "You are not entitled to this data. Please upgrade your plan at https://polygon.io/pricing. "
+    "Choose a timespan and start_date your plan includes, or upgrade the plan."
+)
+ADVICE = "Fix or remove each refused ticker: the next sync resumes it where it stopped."
+CDK_SUMMARY = "During the sync, the following streams did not sync successfully: stock_prices: "
+
+
+pytestmark = pytest.mark.now()
+
+
+def daily_url(ticker: str) -> str:
+    return AggsRequestBuilder.aggs(ticker, "2024-03-01", "2024-03-11").url
+
+
+def hourly_url(ticker: str, start: str, end: str) -> str:
+    return AggsRequestBuilder.aggs(ticker, start, end).with_timespan("hour").url
+
+
+def bars(ticker: str, *starts: int) -> dict[str, Any]:
+    return {"json": AggsResponseBuilder(ticker).with_bars(*starts).build_json()}
+
+
+def refusal(status: int, name: str | None = None) -> dict[str, Any]:
+    return {"status_code": status, "json": template(name or str(status))}
+
+
+def asked(requests_mock: rm.Mocker) -> list[str]:
+    """The path of each request, in order."""
+    return [request.path for request in requests_mock.request_history]
+
+
+def path(url: str) -> str:
+    return url.split("8999", 1)[1].lower()
+
+
+def traces_and_states(output: EntrypointOutput) -> list[str]:
+    """'STATE' or the trace's type ('ERROR', 'STREAM_STATUS', ...) of each such message."""
+    kinds: list[str] = []
+    for message in output.get_message_iterator():
+        if message.type == Type.STATE:
+            kinds.append("STATE")
+        elif message.type == Type.TRACE:
+            kinds.append(message.trace.type.value)  # type: ignore[union-attr]
+    return kinds
+
+
+def test_given_the_middle_ticker_refused_when_read_then_the_others_are_read_and_saved_then_one_config_error(  # noqa: E501
+    requests_mock: rm.Mocker,
+) -> None:
+    requests_mock.get(daily_url("AAPL"), [bars("AAPL", FRI_2024_03_08)])
+    requests_mock.get(daily_url("MSFT"), [refusal(403)])
+    requests_mock.get(daily_url("NVDA"), [bars("NVDA", FRI_2024_03_08)])
+
+    output = read_stream(
+        ConfigBuilder().with_tickers("AAPL", "MSFT", "NVDA").build(), expect_failure=True
+    )
+
+    assert [(r["stock_ticker"], r["timestamp"], r["close"]) for r in records(output)] == [
+        ("AAPL", "2024-03-08T05:00:00Z", 172.75),
+        ("NVDA", "2024-03-08T05:00:00Z", 172.75),
+    ]
+    aapl = saved_state(AAPL="2024-03-08T05:00:00Z")
+    both = saved_state(AAPL="2024-03-08T05:00:00Z", NVDA="2024-03-08T05:00:00Z")
+    # One checkpoint per window, as in any sync; MSFT's refused window leaves the state as it was.
+    assert states(output) == [aapl, aapl, both]
+    assert asked(requests_mock) == [path(daily_url(t)) for t in ("AAPL", "MSFT", "NVDA")]
+    # The stream's one error, then the CDK's summary of failed streams.
+    assert error_traces(output) == [
+        (
+            FailureType.config_error,
+            "The API refused MSFT (1 of 3 tickers); every other ticker was read and saved. "
+            "The API key works, but the plan does not cover MSFT day bars from 2024-03-01 to "
+            f"2024-03-11: {NOT_ENTITLED} {ADVICE}",
+        ),
+        (
+            FailureType.config_error,
+            f"{CDK_SUMMARY}AirbyteTracedException('Refused by the API: MSFT.')",
+        ),
+    ]
+    # Every STATE is out before the error, and the stream is not reported complete.
+    sequence = traces_and_states(output)
+    assert max(i for i, kind in enumerate(sequence) if kind == "STATE") < sequence.index("ERROR")
+    assert output.get_stream_statuses(STREAM) == [
+        AirbyteStreamStatus.STARTED,
+        AirbyteStreamStatus.RUNNING,
+        AirbyteStreamStatus.INCOMPLETE,
+    ]
+    assert log_messages(output, "WARN") == [
+        "MSFT: refused from 2024-03-01 to 2024-03-11 (reason above). Its later windows are "
+        "skipped; the other tickers are read, then the sync fails naming MSFT."
+    ]
+    assert API_KEY not in all_output(output)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        pytest.param(
+            refusal(403, "403_timeframe"),
+            "The API key works, but the plan does not cover MSFT day bars from 2024-03-01 to "
+            "2024-03-11: Your plan doesn't include this data timeframe. Please upgrade your plan "
+            "at https://polygon.io/pricing. Choose a timespan and start_date your plan includes, "
+            "or upgrade the plan.",
+            id="403-timeframe",
+        ),
+        pytest.param(
+            refusal(400),
+            "The API could not serve MSFT day bars from 2024-03-01 to 2024-03-11: Could not "
+            "parse the time parameter: 'from'. Use YYYY-MM-DD or Unix MS Timestamps. Check the "
+            "ticker, dates, timespan and api_url in the configuration.",
+            id="400",
+        ),
+        pytest.param(
+            {"status_code": 403, "text": "<html>Forbidden</html>", "reason": "Forbidden"},
+            "The API key works, but the plan does not cover MSFT day bars from 2024-03-01 to "
+            "2024-03-11: HTTP 403 Forbidden. Choose a timespan and start_date your plan "
+            "includes, or upgrade the plan.",
+            id="403-from-a-proxy-without-json",
+        ),
+    ],
+)
+def test_given_a_400_or_another_403_when_read_then_refused_like_a_plan_without_the_ticker(
+    requests_mock: rm.Mocker, answer: dict[str, Any], reason: str
+) -> None:
+    requests_mock.get(daily_url("MSFT"), [answer])
+    requests_mock.get(daily_url("AAPL"), [bars("AAPL", FRI_2024_03_08)])
+
+    output = read_stream(ConfigBuilder().with_tickers("MSFT", "AAPL").build(), expect_failure=True)
+
+    assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
+    assert states(output) == [saved_state(), saved_state(AAPL="2024-03-08T05:00:00Z")]
+    assert error_traces(output)[0] == (
+        FailureType.config_error,
+        f"The API refused MSFT (1 of 2 tickers); every other ticker was read and saved. "
+        f"{reason} {ADVICE}",
+    )
+    assert requests_mock.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param(
+            refusal(401),
+            "The API rejected the API key (Unknown API Key). "
+            "Check api_key: copy it again from your Polygon.io / Massive.com dashboard.",
+            id="401-the-key",
+        ),
+        pytest.param(
+            refusal(404),
+            "The API could not serve MSFT day bars from 2024-03-01 to 2024-03-11: The requested "
+            "resource was not found. Check the ticker, dates, timespan and api_url in the "
+            "configuration.",
+            id="404-the-path",
+        ),
+    ],
+)
+def test_given_a_401_or_404_on_the_middle_ticker_when_read_then_stop_at_once(
+    requests_mock: rm.Mocker, answer: dict[str, Any], message: str
+) -> None:
+    """Every ticker would get the same answer: asking for each would only spend the plan's
+    requests (5 a minute on the free plan)."""
+    requests_mock.get(daily_url("AAPL"), [bars("AAPL", FRI_2024_03_08)])
+    requests_mock.get(daily_url("MSFT"), [answer])
+    requests_mock.get(daily_url("NVDA"), [bars("NVDA", FRI_2024_03_08)])
+
+    output = read_stream(
+        ConfigBuilder().with_tickers("AAPL", "MSFT", "NVDA").build(), expect_failure=True
+    )
+
+    assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
+    assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
+    assert error_traces(output)[0] == (FailureType.config_error, message)
+    assert asked(requests_mock) == [path(daily_url("AAPL")), path(daily_url("MSFT"))]
+    assert output.get_stream_statuses(STREAM)[-1] == AirbyteStreamStatus.INCOMPLETE
+
+
+def test_given_a_ticker_refused_in_its_first_window_when_read_then_its_second_is_not_asked(
+    requests_mock: rm.Mocker,
+) -> None:
+    """Hour bars from 2023-12-01 to 2024-03-08 take two windows per ticker."""
+    first, second = ("2023-12-01", "2024-02-15"), ("2024-02-16", "2024-03-08")
+    requests_mock.get(hourly_url("MSFT", *first), [refusal(403)])
+    requests_mock.get(hourly_url("MSFT", *second), [bars("MSFT", THU_2024_03_07_15H)])
+    requests_mock.get(hourly_url("AAPL", *first), [bars("AAPL", THU_2024_02_15_15H)])
+    requests_mock.get(hourly_url("AAPL", *second), [bars("AAPL", THU_2024_03_07_15H)])
+    config = (
+        ConfigBuilder()
+        .with_tickers("MSFT", "AAPL")
+        .with_timespan("hour")
+        .with_dates("2023-12-01", "2024-03-08")
+        .build()
+    )
+
+    output = read_stream(config, expect_failure=True)
+
+    assert asked(requests_mock) == [
+        path(hourly_url("MSFT", *first)),
+        path(hourly_url("AAPL", *first)),
+        path(hourly_url("AAPL", *second)),
+    ]
+    assert [(r["stock_ticker"], r["timestamp"]) for r in records(output)] == [
+        ("AAPL", "2024-02-15T20:00:00Z"),
+        ("AAPL", "2024-03-07T20:00:00Z"),
+    ]
+    # A checkpoint after each window, the skipped one too, as after an empty window.
+    assert states(output) == [
+        saved_state("hour"),
+        saved_state("hour"),
+        saved_state("hour", AAPL="2024-02-15T20:00:00Z"),
+        saved_state("hour", AAPL="2024-03-07T20:00:00Z"),
+    ]
+    failure_type, message = error_traces(output)[0]
+    assert failure_type == FailureType.config_error
+    assert message.startswith(
+        "The API refused MSFT (1 of 2 tickers); every other ticker was read and saved. "
+        "The API key works, but the plan does not cover MSFT hour bars from 2023-12-01 to "
+        "2024-02-15:"
+    )
+
+
+def test_given_a_ticker_refused_in_its_second_window_when_read_then_its_first_is_saved(
+    requests_mock: rm.Mocker,
+) -> None:
+    """Hour bars from 2023-10-02 to 2024-03-08 take three windows per ticker. MSFT's plan stops
+    covering it at the second: its cursor stays on the first window's last bar, for the next
+    sync to resume from, and its third window is not asked."""
+    windows = [
+        ("2023-10-02", "2023-12-13"),
+        ("2023-12-14", "2024-02-29"),
+        ("2024-03-01", "2024-03-08"),
+    ]
+    dec_13_15h = 1702497600000
+    requests_mock.get(hourly_url("MSFT", *windows[0]), [bars("MSFT", dec_13_15h)])
+    requests_mock.get(hourly_url("MSFT", *windows[1]), [refusal(403)])
+    requests_mock.get(hourly_url("MSFT", *windows[2]), [bars("MSFT", THU_2024_03_07_15H)])
+    config = (
+        ConfigBuilder()
+        .with_tickers("MSFT")
+        .with_timespan("hour")
+        .with_dates("2023-10-02", "2024-03-08")
+        .build()
+    )
+
+    output = read_stream(config, expect_failure=True)
+
+    assert asked(requests_mock) == [path(hourly_url("MSFT", *w)) for w in windows[:2]]
+    assert [r["timestamp"] for r in records(output)] == ["2023-12-13T20:00:00Z"]
+    saved = saved_state("hour", MSFT="2023-12-13T20:00:00Z")
+    assert states(output) == [saved, saved, saved]
+    # One ticker configured: the API's words alone, as when a refusal stopped the sync.
+    assert error_traces(output)[0] == (
+        FailureType.config_error,
+        "The API key works, but the plan does not cover MSFT hour bars from 2023-12-14 to "
+        f"2024-02-29: {NOT_ENTITLED}",
+    )
+
+
+def test_given_every_ticker_refused_when_read_then_one_error_quoting_each(
+    requests_mock: rm.Mocker,
+) -> None:
+    requests_mock.get(daily_url("MSFT"), [refusal(403)])
+    requests_mock.get(daily_url("TSLA"), [refusal(403, "403_timeframe")])
+
+    output = read_stream(ConfigBuilder().with_tickers("MSFT", "TSLA").build(), expect_failure=True)
+
+    assert records(output) == []
+    assert error_traces(output)[0] == (
+        FailureType.config_error,
+        "The API refused all 2 tickers (MSFT, TSLA). The API key works, but the plan does not "
+        f"cover MSFT day bars from 2024-03-01 to 2024-03-11: {NOT_ENTITLED} The API key works, "
+        "but the plan does not cover TSLA day bars from 2024-03-01 to 2024-03-11: Your plan "
+        "doesn't include this data timeframe. Please upgrade your plan at "
+        "https://polygon.io/pricing. Choose a timespan and start_date your plan includes, or "
+        f"upgrade the plan. {ADVICE}",
+    )
+    assert requests_mock.call_count == 2

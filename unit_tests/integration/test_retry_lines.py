@@ -1,0 +1,132 @@
+"""What a person reads while a request is retried: one line per retry, saying what happened and
+how long the pause is, and nothing else.
+
+These run through the installed CDK's retry loop (airbyte_cdk/sources/streams/http/
+rate_limiting.py), whose own line errors.RetryLines rewrites: if the CDK words that line
+differently, its raw text ("UserDefinedBackoffException: Rate limit exceeded ...") shows up here
+and these tests fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+import requests_mock as rm
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
+
+from unit_tests.config_builder import ConfigBuilder
+from unit_tests.helpers import log_messages, read_stream, records, waits
+from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.response_builder import AggsResponseBuilder, template
+
+AAPL_URL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11").url
+WHAT = "AAPL day bars from 2024-03-01 to 2024-03-11"
+RATE_LIMITED = (
+    "The API's rate limit was reached: You've exceeded the maximum requests per minute, please "
+    "wait or upgrade your subscription to continue. https://polygon.io/pricing. Other programs "
+    "using the same key share its limit."
+)
+
+
+pytestmark = pytest.mark.now()
+
+
+def ok() -> dict[str, Any]:
+    return {"json": AggsResponseBuilder("AAPL").with_bars(1709874000000).build_json()}
+
+
+def answer(status: int, **headers: str) -> dict[str, Any]:
+    return {
+        "status_code": status,
+        "json": template(str(min(status, 500))),
+        "headers": {name.replace("_", "-"): value for name, value in headers.items()},
+    }
+
+
+def lines_while_fetching(output: EntrypointOutput) -> list[str]:
+    """Every log line between the stream's start and its first record."""
+    lines = log_messages(output)
+    start = lines.index("Syncing stream: stock_prices ")
+    end = lines.index("Marking stream stock_prices as RUNNING")
+    return lines[start + 1 : end]
+
+
+@pytest.mark.parametrize(
+    ("failures", "requests_per_minute", "expected_lines", "expected_waits"),
+    [
+        pytest.param(
+            [answer(502)],
+            6000,
+            [f"The API answered HTTP 502 (Internal server error) for {WHAT}. Retrying in 2 s."],
+            [2.0],
+            id="502",
+        ),
+        pytest.param(
+            [answer(500), answer(503)],
+            6000,
+            [
+                f"The API answered HTTP 500 (Internal server error) for {WHAT}. Retrying in 2 s.",
+                f"The API answered HTTP 503 (Internal server error) for {WHAT}. Retrying in 3 s.",
+            ],
+            [2.0, 3.0],
+            id="500-then-503",
+        ),
+        pytest.param(
+            [{"exc": requests.exceptions.ReadTimeout("read timed out")}],
+            6000,
+            [
+                "Could not reach http://127.0.0.1:8999 (ReadTimeout). Check api_url and the "
+                "network path to the API. Retrying in 2 s."
+            ],
+            [2.0],
+            id="read-timeout",
+        ),
+        pytest.param(
+            [{"status_code": 200, "text": '{"ticker":"AAPL","results":[{"o":170.76,"h'}],
+            6000,
+            [f"The API sent an incomplete or malformed body for {WHAT}. Retrying in 2 s."],
+            [2.0],
+            id="truncated-200",
+        ),
+        pytest.param(
+            [answer(429, Retry_After="7")],
+            6000,
+            [f"{RATE_LIMITED} Retrying in 8 s."],
+            [8.0],
+            id="429-retry-after",
+        ),
+        pytest.param(
+            [answer(429)],
+            5,
+            [f"{RATE_LIMITED} Retrying in 13 s."],
+            [13.0],
+            id="429-free-plan-slot",
+        ),
+        pytest.param(
+            # "Retry after 0 s" says nothing: the pause is the one without Retry-After, and
+            # the retry goes through the same path (the CDK's other paths log the body).
+            [answer(503, Retry_After="0")],
+            6000,
+            [f"The API answered HTTP 503 (Internal server error) for {WHAT}. Retrying in 2 s."],
+            [2.0],
+            id="503-retry-after-0",
+        ),
+    ],
+)
+def test_given_retried_failures_when_read_then_one_true_line_per_retry_with_its_pause(
+    requests_mock: rm.Mocker,
+    sleeps: list[float],
+    failures: list[dict[str, Any]],
+    requests_per_minute: int,
+    expected_lines: list[str],
+    expected_waits: list[float],
+) -> None:
+    requests_mock.get(AAPL_URL, [*failures, ok()])
+
+    output = read_stream(ConfigBuilder().with_requests_per_minute(requests_per_minute).build())
+
+    assert lines_while_fetching(output) == expected_lines
+    assert waits(sleeps) == expected_waits  # the pause each line names is the pause taken
+    assert len(records(output)) == 1
