@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import fields
 from types import FrameType
 from typing import Any
 
@@ -70,20 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    faults = Faults(
-        rate_limit=args.rate_limit,
-        retry_after=args.retry_after,
-        error_rate=args.error_rate,
-        error_schedule=args.error_schedule,
-        slow_schedule=args.slow_schedule,
-        slow_seconds=args.slow_seconds,
-        drop_schedule=args.drop_schedule,
-        drop_rate=args.drop_rate,
-        truncate_schedule=args.truncate_schedule,
-        truncate_rate=args.truncate_rate,
-        forbid_ticker=args.forbid_ticker,
-        forbid_after=args.forbid_after,
-    )
+    # Every field of Faults has its flag of the same name (see build_parser).
+    faults = Faults(**{field.name: getattr(args, field.name) for field in fields(Faults)})
     try:
         faults.validate()
     except ValueError as exc:

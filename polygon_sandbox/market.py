@@ -404,20 +404,27 @@ class Market:
 
     def minutes(self, ticker: str, day: date, adjusted: bool) -> list[Row]:
         """Every minute bar of a trading day (04:00 ET to the session end), ascending."""
-        factor = split_factor(ticker, day)
-        if adjusted or factor == 1:
-            return self._cache.get(("m", ticker, day), lambda: self._make_minutes(ticker, day))
-        return self._cache.get(
-            ("m-raw", ticker, day), lambda: _unadjust(self.minutes(ticker, day, True), factor)
-        )
+        return self._intraday("m", self._make_minutes, ticker, day, adjusted)
 
     def seconds(self, ticker: str, day: date, adjusted: bool) -> list[Row]:
         """A sparse, deterministic set of second bars inside each minute bar, ascending."""
+        return self._intraday("s", self._make_seconds, ticker, day, adjusted)
+
+    def _intraday(
+        self,
+        kind: str,
+        make: Callable[[str, date], list[Row]],
+        ticker: str,
+        day: date,
+        adjusted: bool,
+    ) -> list[Row]:
+        """Adjusted bars are made once and cached; unadjusted ones derive from them."""
         factor = split_factor(ticker, day)
         if adjusted or factor == 1:
-            return self._cache.get(("s", ticker, day), lambda: self._make_seconds(ticker, day))
+            return self._cache.get((kind, ticker, day), lambda: make(ticker, day))
         return self._cache.get(
-            ("s-raw", ticker, day), lambda: _unadjust(self.seconds(ticker, day, True), factor)
+            (f"{kind}-raw", ticker, day),
+            lambda: _unadjust(self._intraday(kind, make, ticker, day, True), factor),
         )
 
     def _make_minutes(self, ticker: str, day: date) -> list[Row]:
