@@ -56,8 +56,17 @@ def cannot_serve(detail: str) -> str:
     )
 
 
+def answered(status: int, reason: str = "Internal server error") -> str:
+    """A 5xx, as a retry's log line and the final error both start."""
+    return f"The API answered HTTP {status} ({reason}) for {REQUEST}."
+
+
 def server_error(status: int, reason: str) -> str:
-    return f"The API answered HTTP {status} ({reason}) for {REQUEST}. Try again later."
+    return f"{answered(status, reason)} Try again later."
+
+
+def malformed() -> str:
+    return f"The API sent an incomplete or malformed body for {REQUEST}."
 
 
 def unreachable(error: str, api_url: str = API_URL) -> str:

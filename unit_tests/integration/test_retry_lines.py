@@ -18,31 +18,21 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import log_messages, read_stream, records, waits
-from unit_tests.integration.request_builder import AggsRequestBuilder
-from unit_tests.integration.response_builder import AggsResponseBuilder, template
-
-AAPL_URL = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11").url
-WHAT = "AAPL day bars from 2024-03-01 to 2024-03-11"
-RATE_LIMITED = (
-    "The API's rate limit was reached: You've exceeded the maximum requests per minute, please "
-    "wait or upgrade your subscription to continue. https://polygon.io/pricing. Other programs "
-    "using the same key share its limit."
+from unit_tests.integration.api_failures import (
+    RATE_LIMITED,
+    answered,
+    failure,
+    malformed,
+    unreachable,
 )
-
+from unit_tests.integration.request_builder import AAPL_URL
+from unit_tests.integration.response_builder import AggsResponseBuilder
 
 pytestmark = pytest.mark.now()
 
 
 def ok() -> dict[str, Any]:
     return {"json": AggsResponseBuilder("AAPL").with_bars(1709874000000).build_json()}
-
-
-def answer(status: int, **headers: str) -> dict[str, Any]:
-    return {
-        "status_code": status,
-        "json": template(str(min(status, 500))),
-        "headers": {name.replace("_", "-"): value for name, value in headers.items()},
-    }
 
 
 def lines_while_fetching(output: EntrypointOutput) -> list[str]:
@@ -53,63 +43,52 @@ def lines_while_fetching(output: EntrypointOutput) -> list[str]:
     return lines[start + 1 : end]
 
 
+def retrying(message: str, seconds: int) -> str:
+    return f"{message} Retrying in {seconds} s."
+
+
 @pytest.mark.parametrize(
     ("failures", "requests_per_minute", "expected_lines", "expected_waits"),
     [
+        pytest.param([failure(502)], 6000, [retrying(answered(502), 2)], [2.0], id="502"),
         pytest.param(
-            [answer(502)],
+            [failure(500), failure(503)],
             6000,
-            [f"The API answered HTTP 502 (Internal server error) for {WHAT}. Retrying in 2 s."],
-            [2.0],
-            id="502",
-        ),
-        pytest.param(
-            [answer(500), answer(503)],
-            6000,
-            [
-                f"The API answered HTTP 500 (Internal server error) for {WHAT}. Retrying in 2 s.",
-                f"The API answered HTTP 503 (Internal server error) for {WHAT}. Retrying in 3 s.",
-            ],
+            [retrying(answered(500), 2), retrying(answered(503), 3)],
             [2.0, 3.0],
             id="500-then-503",
         ),
         pytest.param(
             [{"exc": requests.exceptions.ReadTimeout("read timed out")}],
             6000,
-            [
-                "Could not reach http://127.0.0.1:8999 (ReadTimeout). Check api_url and the "
-                "network path to the API. Retrying in 2 s."
-            ],
+            [retrying(unreachable("ReadTimeout"), 2)],
             [2.0],
             id="read-timeout",
         ),
         pytest.param(
             [{"status_code": 200, "text": '{"ticker":"AAPL","results":[{"o":170.76,"h'}],
             6000,
-            [f"The API sent an incomplete or malformed body for {WHAT}. Retrying in 2 s."],
+            [retrying(malformed(), 2)],
             [2.0],
             id="truncated-200",
         ),
         pytest.param(
-            [answer(429, Retry_After="7")],
+            [failure(429, Retry_After="7")],
             6000,
-            [f"{RATE_LIMITED} Retrying in 8 s."],
+            [retrying(RATE_LIMITED, 8)],
             [8.0],
             id="429-retry-after",
         ),
+        # On the free plan's pace, a 429 without Retry-After waits one slot of 12 s (+ 1 s).
         pytest.param(
-            [answer(429)],
-            5,
-            [f"{RATE_LIMITED} Retrying in 13 s."],
-            [13.0],
-            id="429-free-plan-slot",
+            [failure(429)], 5, [retrying(RATE_LIMITED, 13)], [13.0], id="429-free-plan-slot"
         ),
+        # "Retry after 0 s" says nothing: the pause is the one without Retry-After, and
+        # the retry goes through the same path (the CDK's other paths log the body).
         pytest.param(
-            # "Retry after 0 s" says nothing: the pause is the one without Retry-After, and
-            # the retry goes through the same path (the CDK's other paths log the body).
-            [answer(503, Retry_After="0")],
+            [failure(503, Retry_After="0")],
             6000,
-            [f"The API answered HTTP 503 (Internal server error) for {WHAT}. Retrying in 2 s."],
+            [retrying(answered(503), 2)],
             [2.0],
             id="503-retry-after-0",
         ),
