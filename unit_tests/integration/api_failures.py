@@ -14,7 +14,15 @@ import pytest
 from unit_tests.config_builder import API_URL
 from unit_tests.integration.response_builder import template
 
-REQUEST = "AAPL day bars from 2024-03-01 to 2024-03-11"
+
+def bars_of(
+    ticker: str = "AAPL", timespan: str = "day", start: str = "2024-03-01", end: str = "2024-03-11"
+) -> str:
+    """How messages name one request: `AAPL day bars from 2024-03-01 to 2024-03-11`."""
+    return f"{ticker} {timespan} bars from {start} to {end}"
+
+
+REQUEST = bars_of()
 PRICING = "Please upgrade your plan at https://polygon.io/pricing."
 UNKNOWN_KEY = (
     "The API rejected the API key (Unknown API Key). "
@@ -40,19 +48,27 @@ def failure(status: int, name: str | None = None, **headers: str) -> dict[str, A
     }
 
 
-def not_in_plan(detail: str) -> str:
+def not_in_plan(detail: str, request: str = REQUEST) -> str:
     """A 403: the key is fine, the plan is not."""
     return (
-        f"The API key works, but the plan does not cover {REQUEST}: {detail} {PRICING} "
+        f"The API key works, but the plan does not cover {request}: {detail} {PRICING} "
         "Choose a timespan and start_date your plan includes, or upgrade the plan."
     )
 
 
-def cannot_serve(detail: str) -> str:
+def cannot_serve(detail: str, request: str = REQUEST) -> str:
     """A 400 or 404: something in the request is wrong."""
     return (
-        f"The API could not serve {REQUEST}: {detail} "
+        f"The API could not serve {request}: {detail} "
         "Check the ticker, dates, timespan and api_url in the configuration."
+    )
+
+
+def refused(ticker: str, tickers: int, reason: str) -> str:
+    """How a sync that read every other ticker names the one the API refused."""
+    return (
+        f"The API refused {ticker} (1 of {tickers} tickers); every other ticker was read and "
+        f"saved. {reason}"
     )
 
 

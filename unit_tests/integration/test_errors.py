@@ -19,9 +19,11 @@ from unit_tests.helpers import error_traces, read_stream, records, saved_state, 
 from unit_tests.integration.api_failures import (
     REFUSALS,
     REQUEST,
+    bars_of,
     cannot_serve,
     exhausted,
     failure,
+    refused,
     server_error,
     unreachable,
 )
@@ -71,11 +73,8 @@ def test_given_client_error_on_second_ticker_when_read_then_first_tickers_state_
     assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")] * 2
     failure_type, message = error_traces(output)[0]
     assert failure_type == FailureType.config_error
-    assert message.startswith(
-        "The API refused MSFT (1 of 2 tickers); every other ticker was read and saved. "
-        "The API key works, but the plan does not cover MSFT day bars from 2024-03-01 to "
-        "2024-03-11:"
-    )
+    plan = f"The API key works, but the plan does not cover {bars_of('MSFT')}:"
+    assert message.startswith(refused("MSFT", 2, plan))
 
 
 def test_given_429_with_retry_after_when_read_then_wait_that_long_and_retry(
@@ -108,8 +107,6 @@ def test_given_429_without_retry_after_when_read_then_wait_a_slot_of_the_plan_an
 @pytest.mark.parametrize(
     ("answers", "expected_waits"),
     [
-        pytest.param([failure(500), failure(502)], [2.0, 3.0], id="500-then-502"),
-        pytest.param([failure(503, Retry_After="4")], [5.0], id="503-with-retry-after"),
         pytest.param(
             [
                 {"exc": requests.exceptions.ConnectTimeout("connect timed out")},
@@ -129,6 +126,8 @@ def test_given_429_without_retry_after_when_read_then_wait_a_slot_of_the_plan_an
             [2.0],
             id="html-200",
         ),
+        pytest.param([failure(500), failure(502)], [2.0, 3.0], id="500-then-502"),
+        pytest.param([failure(503, Retry_After="4")], [5.0], id="503-with-retry-after"),
     ],
 )
 def test_given_transient_failures_when_read_then_retry_with_backoff_until_success(

@@ -26,6 +26,14 @@ from unit_tests.helpers import (
     saved_state,
     states,
 )
+from unit_tests.integration.api_failures import (
+    BAD_FROM,
+    UNKNOWN_KEY,
+    bars_of,
+    cannot_serve,
+    not_in_plan,
+    refused,
+)
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder, template
 
@@ -36,6 +44,7 @@ NOT_ENTITLED = (
     "You are not entitled to this data. Please upgrade your plan at https://polygon.io/pricing. "
     "Choose a timespan and start_date your plan includes, or upgrade the plan."
 )
+NOT_IN_PLAN = not_in_plan("You are not entitled to this data.", bars_of("MSFT"))
 ADVICE = "Fix or remove each refused ticker: the next sync resumes it where it stopped."
 CDK_SUMMARY = "During the sync, the following streams did not sync successfully: stock_prices: "
 
@@ -103,9 +112,7 @@ def test_given_the_middle_ticker_refused_when_read_then_the_others_are_read_and_
     assert error_traces(output) == [
         (
             FailureType.config_error,
-            "The API refused MSFT (1 of 3 tickers); every other ticker was read and saved. "
-            "The API key works, but the plan does not cover MSFT day bars from 2024-03-01 to "
-            f"2024-03-11: {NOT_ENTITLED} {ADVICE}",
+            refused("MSFT", 3, f"{NOT_IN_PLAN} {ADVICE}"),
         ),
         (
             FailureType.config_error,
@@ -132,17 +139,12 @@ def test_given_the_middle_ticker_refused_when_read_then_the_others_are_read_and_
     [
         pytest.param(
             refusal(403, "403_timeframe"),
-            "The API key works, but the plan does not cover MSFT day bars from 2024-03-01 to "
-            "2024-03-11: Your plan doesn't include this data timeframe. Please upgrade your plan "
-            "at https://polygon.io/pricing. Choose a timespan and start_date your plan includes, "
-            "or upgrade the plan.",
+            not_in_plan("Your plan doesn't include this data timeframe.", bars_of("MSFT")),
             id="403-timeframe",
         ),
         pytest.param(
             refusal(400),
-            "The API could not serve MSFT day bars from 2024-03-01 to 2024-03-11: Could not "
-            "parse the time parameter: 'from'. Use YYYY-MM-DD or Unix MS Timestamps. Check the "
-            "ticker, dates, timespan and api_url in the configuration.",
+            cannot_serve(BAD_FROM, bars_of("MSFT")),
             id="400",
         ),
         pytest.param(
@@ -166,8 +168,7 @@ def test_given_a_400_or_another_403_when_read_then_refused_like_a_plan_without_t
     assert states(output) == [saved_state(), saved_state(AAPL="2024-03-08T05:00:00Z")]
     assert error_traces(output)[0] == (
         FailureType.config_error,
-        f"The API refused MSFT (1 of 2 tickers); every other ticker was read and saved. "
-        f"{reason} {ADVICE}",
+        refused("MSFT", 2, f"{reason} {ADVICE}"),
     )
     assert requests_mock.call_count == 2
 
@@ -175,17 +176,10 @@ def test_given_a_400_or_another_403_when_read_then_refused_like_a_plan_without_t
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        pytest.param(
-            refusal(401),
-            "The API rejected the API key (Unknown API Key). "
-            "Check api_key: copy it again from your Polygon.io / Massive.com dashboard.",
-            id="401-the-key",
-        ),
+        pytest.param(refusal(401), UNKNOWN_KEY, id="401-the-key"),
         pytest.param(
             refusal(404),
-            "The API could not serve MSFT day bars from 2024-03-01 to 2024-03-11: The requested "
-            "resource was not found. Check the ticker, dates, timespan and api_url in the "
-            "configuration.",
+            cannot_serve("The requested resource was not found.", bars_of("MSFT")),
             id="404-the-path",
         ),
     ],
@@ -247,10 +241,9 @@ def test_given_a_ticker_refused_in_its_first_window_when_read_then_its_second_is
     ]
     failure_type, message = error_traces(output)[0]
     assert failure_type == FailureType.config_error
+    msft = bars_of("MSFT", "hour", "2023-12-01", "2024-02-15")
     assert message.startswith(
-        "The API refused MSFT (1 of 2 tickers); every other ticker was read and saved. "
-        "The API key works, but the plan does not cover MSFT hour bars from 2023-12-01 to "
-        "2024-02-15:"
+        refused("MSFT", 2, f"The API key works, but the plan does not cover {msft}:")
     )
 
 

@@ -79,10 +79,6 @@ def retrying(message: str, seconds: int) -> str:
             [8.0],
             id="429-retry-after",
         ),
-        # On the free plan's pace, a 429 without Retry-After waits one slot of 12 s (+ 1 s).
-        pytest.param(
-            [failure(429)], 5, [retrying(RATE_LIMITED, 13)], [13.0], id="429-free-plan-slot"
-        ),
         # "Retry after 0 s" says nothing: the pause is the one without Retry-After, and
         # the retry goes through the same path (the CDK's other paths log the body).
         pytest.param(
@@ -91,6 +87,10 @@ def retrying(message: str, seconds: int) -> str:
             [retrying(answered(503), 2)],
             [2.0],
             id="503-retry-after-0",
+        ),
+        # On the free plan's pace, a 429 without Retry-After waits one slot of 12 s (+ 1 s).
+        pytest.param(
+            [failure(429)], 5, [retrying(RATE_LIMITED, 13)], [13.0], id="429-free-plan-slot"
         ),
     ],
 )
