@@ -16,6 +16,8 @@ from polygon_sandbox import Sandbox
 # The sandbox's key without limits: what a test uses unless it is about plans or secrets.
 SANDBOX_KEY = "sandbox-unlimited-key"
 NEW_YORK = ZoneInfo("America/New_York")
+# Saturday 2024-03-09, 12:00 in New York: every bar of the week before is final.
+SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 
 
 def saved_state(

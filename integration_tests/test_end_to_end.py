@@ -19,6 +19,7 @@ from integration_tests.connector_process import (
 )
 from integration_tests.helpers import (
     SANDBOX_KEY,
+    SATURDAY,
     assert_key_hidden,
     by_key,
     expected,
@@ -30,7 +31,6 @@ from polygon_sandbox import Sandbox
 KEY = SANDBOX_KEY
 # Wednesday 2024-03-06, 12:00 in New York: that day's bars are still forming.
 WEDNESDAY_NOON = datetime(2024, 3, 6, 17, 0, tzinfo=timezone.utc)
-SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 MONTH_END_SATURDAY = datetime(2024, 3, 30, 17, 0, tzinfo=timezone.utc)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -36,12 +35,11 @@ from integration_tests.connector_process import (
     last_state_message,
     run_connector,
 )
-from integration_tests.helpers import by_key, expected, sandbox_config
+from integration_tests.helpers import SATURDAY, by_key, expected, sandbox_config
 from polygon_sandbox import Faults, Plan, Sandbox
 
 # Distinctive, so finding it anywhere can only mean a leak.
 SECRET_KEY = "sk_faultcampaign_7Qx2Lp9Wz4"
-NOW = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)  # a Saturday: every bar is final
 TICKERS = ["AAPL", "MSFT", "NVDA"]
 START, END = "2023-12-01", "2024-03-08"
 PAGE_LIMIT = 20_000  # minutes per page: a 52-trading-day window takes three pages
@@ -122,7 +120,7 @@ def trap() -> Iterator[TrapServer]:
 
 def make_sandbox(trap: TrapServer, faults: Faults, rate_window_seconds: float = 60.0) -> Sandbox:
     return PagingSandbox(
-        now=NOW,
+        now=SATURDAY,
         seed=7,
         keys={SECRET_KEY: Plan()},
         faults=faults,
@@ -144,7 +142,7 @@ def sync(sandbox: Sandbox, tmp_path: Path, state: Any = None, **overrides: Any) 
         config=config(sandbox, **overrides),
         catalog=catalog("incremental"),
         state=state,
-        now=NOW,
+        now=SATURDAY,
         timeout=120,
     )
 

@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from integration_tests.connector_process import catalog, run_connector
+from integration_tests.helpers import SATURDAY
 from polygon_sandbox import Sandbox
 
 FREE_KEY = "sandbox-free-key"
 FREE_PLAN_LIMIT = 5  # requests per 60 s for the sandbox's free key, as for the vendor's
 WINDOW_SECONDS = 60.0
-SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 TICKERS = ["AAPL", "MSFT", "NVDA", "TSLA", "GOOGL", "AMZN"]
 UTC_SECOND = "%Y-%m-%dT%H:%M:%SZ"
 WAIT_LINE = re.compile(r"Waiting (\d+) s for the API's rate limit \(5 requests a minute\)\.")

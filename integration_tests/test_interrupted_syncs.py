@@ -9,7 +9,6 @@ restart. Only lines read from the pipe before the kill count, as for the platfor
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,10 @@ from integration_tests.connector_process import (
     catalog,
     stream_connector,
 )
-from integration_tests.helpers import expected, sandbox_config
+from integration_tests.helpers import SATURDAY, expected, sandbox_config
 from polygon_sandbox import Plan, Sandbox
 
 SECRET_KEY = "sk_interrupted_3Vb8Nc1Ht6"
-NOW = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
 TICKERS = ["AAPL", "MSFT", "NVDA", "TSLA"]
 START, END = "2023-12-01", "2024-03-08"  # hour bars: two windows per ticker, eight in all
 KILLS = 4
@@ -55,7 +53,7 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rng = random.Random(SEED)
-    with Sandbox(now=NOW, seed=3, keys={SECRET_KEY: Plan()}) as sandbox:
+    with Sandbox(now=SATURDAY, seed=3, keys={SECRET_KEY: Plan()}) as sandbox:
         config = hour_config(sandbox, tickers=TICKERS, start_date=START, end_date=END)
         want = expected(sandbox, TICKERS, START, END, "hour")
         window_sizes: dict[tuple[str, str], int] = {}
@@ -82,7 +80,7 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
                 config=config,
                 catalog=catalog("incremental"),
                 state=state,
-                now=NOW,
+                now=SATURDAY,
                 kill_after_records=kill_after,
                 timeout=120,
             )
@@ -122,10 +120,10 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
 
 
 def test_given_a_complete_intraday_sync_when_rerun_then_no_false_warning(tmp_path: Path) -> None:
-    with Sandbox(now=NOW, seed=3, keys={SECRET_KEY: Plan()}) as sandbox:
+    with Sandbox(now=SATURDAY, seed=3, keys={SECRET_KEY: Plan()}) as sandbox:
         config = hour_config(sandbox, start_date="2024-03-04", end_date="2024-03-08")
         first = stream_connector(
-            "read", tmp_path, config=config, catalog=catalog("incremental"), now=NOW
+            "read", tmp_path, config=config, catalog=catalog("incremental"), now=SATURDAY
         )
         assert first.returncode == 0
         again = stream_connector(
@@ -134,7 +132,7 @@ def test_given_a_complete_intraday_sync_when_rerun_then_no_false_warning(tmp_pat
             config=config,
             catalog=catalog("incremental"),
             state=first.state_messages()[-1:],
-            now=NOW,
+            now=SATURDAY,
         )
         assert again.returncode == 0 and again.records == []
         warnings = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,9 @@ from integration_tests.connector_process import (
     clock_env,
     command_line,
 )
-from integration_tests.helpers import sandbox_config
+from integration_tests.helpers import SATURDAY, sandbox_config
 from polygon_sandbox import Sandbox
 from source_stock_ticker_api.run import READER_GONE_EXIT_CODE
-
-# Saturday 2024-03-09: every bar asked for below is final.
-SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
-
 
 pytestmark = pytest.mark.sandbox_now(SATURDAY)
 

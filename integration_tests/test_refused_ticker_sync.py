@@ -9,7 +9,6 @@ and nothing else.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,15 @@ from integration_tests.connector_process import (
     last_state_message,
     run_connector,
 )
-from integration_tests.helpers import assert_key_hidden, expected, sandbox_config, saved_state
+from integration_tests.helpers import (
+    SATURDAY,
+    assert_key_hidden,
+    expected,
+    sandbox_config,
+    saved_state,
+)
 from polygon_sandbox import Faults, Sandbox
 
-SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)  # every bar up to Friday is final
 START, END = "2024-01-02", "2024-03-08"
 TICKERS = ["AAPL", "MSFT", "NVDA"]
 

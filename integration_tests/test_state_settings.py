@@ -15,12 +15,8 @@ from integration_tests.connector_process import (
     last_state_message,
     run_connector,
 )
-from integration_tests.helpers import SANDBOX_KEY, sandbox_config, saved_state
+from integration_tests.helpers import SANDBOX_KEY, SATURDAY, sandbox_config, saved_state
 from polygon_sandbox import Sandbox
-
-# Saturday 2024-03-09, 12:00 in New York: every bar of the week is final.
-SATURDAY = datetime(2024, 3, 9, 17, 0, tzinfo=timezone.utc)
-
 
 pytestmark = pytest.mark.sandbox_now(SATURDAY)
 

@@ -27,6 +27,21 @@ from source_stock_ticker_api import run
 from source_stock_ticker_api.source import SourceStockTickerApi
 
 STREAM = "stock_prices"
+# A record with every field, as the connector emits it (AAPL's daily bar of 2024-01-02).
+FULL_RECORD: dict[str, Any] = {
+    "stock_ticker": "AAPL",
+    "date": "2024-01-02",
+    "timestamp": "2024-01-02T05:00:00Z",
+    "price": 185.64,
+    "open": 187.15,
+    "high": 188.44,
+    "low": 183.885,
+    "close": 185.64,
+    "volume": 8.2488674e7,
+    "vwap": 185.9465,
+    "transactions": 1008871,
+    "otc": False,
+}
 # Tuesday 2024-03-12, 11:00 in New York: what `@pytest.mark.now()` freezes the clock at.
 NOW = "2024-03-12T15:00:00Z"
 # 22:30 on 2024-03-11 in New York: "today" is still the 11th.

@@ -22,6 +22,7 @@ from airbyte_cdk.utils.print_buffer import PrintBuffer
 from source_stock_ticker_api.cdk_overrides import StockTickerEntrypoint, record_json
 from source_stock_ticker_api.source import SourceStockTickerApi
 from unit_tests.config_builder import ConfigBuilder
+from unit_tests.helpers import FULL_RECORD
 
 OVERRIDES = sorted(
     name
@@ -89,20 +90,7 @@ def test_the_cdk_still_calls_the_hook_we_override(name: str) -> None:
 
 
 RECORDS = [
-    {
-        "stock_ticker": "AAPL",
-        "date": "2024-01-02",
-        "timestamp": "2024-01-02T09:00:00Z",
-        "price": 185.64,
-        "open": 187.15,
-        "high": 188.44,
-        "low": 183.885,
-        "close": 185.64,
-        "volume": 8.2488674e7,
-        "vwap": 185.9465,
-        "transactions": 1008871,
-        "otc": False,
-    },
+    {**FULL_RECORD, "timestamp": "2024-01-02T09:00:00Z"},
     {
         "stock_ticker": "BRK.A",
         "date": "2024-01-02",

@@ -15,29 +15,15 @@ from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, Type
 from airbyte_cdk.utils.print_buffer import PrintBuffer
 
 from source_stock_ticker_api.cdk_overrides import record_json, shared_stdout
-
-FULL_BAR = {
-    "stock_ticker": "AAPL",
-    "date": "2024-01-02",
-    "timestamp": "2024-01-02T05:00:00Z",
-    "price": 185.64,
-    "open": 187.15,
-    "high": 188.44,
-    "low": 183.885,
-    "close": 185.64,
-    "volume": 8.2488674e7,
-    "vwap": 185.9465,
-    "transactions": 1008871,
-    "otc": False,
-}
+from unit_tests.helpers import FULL_RECORD
 
 
-WITHOUT_VWAP = {k: v for k, v in FULL_BAR.items() if k not in ("vwap", "transactions")}
+WITHOUT_VWAP = {k: v for k, v in FULL_RECORD.items() if k not in ("vwap", "transactions")}
 
 
 @pytest.mark.parametrize(
     "data",
-    [FULL_BAR, WITHOUT_VWAP, {**FULL_BAR, "otc": True}],
+    [FULL_RECORD, WITHOUT_VWAP, {**FULL_RECORD, "otc": True}],
     ids=["every field", "no vwap or transactions", "otc"],
 )
 def test_record_json_matches_the_cdk_serializer(data: dict[str, Any]) -> None:
@@ -52,7 +38,7 @@ def test_record_json_matches_the_cdk_serializer(data: dict[str, Any]) -> None:
 
 def test_a_record_with_a_namespace_takes_the_cdk_path() -> None:
     record = AirbyteRecordMessage(
-        stream="stock_prices", namespace="market", data=FULL_BAR, emitted_at=1_704_171_600_123
+        stream="stock_prices", namespace="market", data=FULL_RECORD, emitted_at=1_704_171_600_123
     )
     cdk_line = AirbyteEntrypoint.airbyte_message_to_string(
         AirbyteMessage(type=Type.RECORD, record=record)

@@ -49,6 +49,14 @@ def request() -> requests.PreparedRequest:
     return requests.Request("GET", AGGS).prepare()
 
 
+def full_free_plan_budget() -> PacedBudget:
+    """A free-plan budget (5 a minute) whose window is full: the check's slot and four calls."""
+    budget = PacedBudget(requests_per_minute=5)
+    for _ in range(4):
+        budget.acquire_call(request(), block=False)
+    return budget
+
+
 def seconds_since_start() -> float:
     return (datetime.now(timezone.utc) - START).total_seconds()
 
@@ -56,9 +64,7 @@ def seconds_since_start() -> float:
 def test_given_a_new_budget_then_the_checks_request_already_holds_a_slot(
     clock: FrozenDateTimeFactory,
 ) -> None:
-    budget = PacedBudget(requests_per_minute=5)
-    for _ in range(4):
-        budget.acquire_call(request(), block=False)
+    budget = full_free_plan_budget()
 
     with pytest.raises(CallRateLimitHit) as hit:
         budget.acquire_call(request(), block=False)
@@ -70,9 +76,7 @@ def test_given_a_new_budget_then_the_checks_request_already_holds_a_slot(
 def test_given_a_full_window_when_the_apis_minute_has_passed_then_still_no_call_until_62_s(
     clock: FrozenDateTimeFactory, after_seconds: float
 ) -> None:
-    budget = PacedBudget(requests_per_minute=5)
-    for _ in range(4):
-        budget.acquire_call(request(), block=False)
+    budget = full_free_plan_budget()
     clock.tick(timedelta(seconds=after_seconds))
 
     with pytest.raises(CallRateLimitHit):
@@ -82,9 +86,7 @@ def test_given_a_full_window_when_the_apis_minute_has_passed_then_still_no_call_
 def test_given_a_full_window_when_62_s_have_passed_then_the_next_window_is_open(
     clock: FrozenDateTimeFactory,
 ) -> None:
-    budget = PacedBudget(requests_per_minute=5)
-    for _ in range(4):
-        budget.acquire_call(request(), block=False)
+    budget = full_free_plan_budget()
     clock.tick(timedelta(seconds=62.001))
 
     for _ in range(5):  # the check's slot and the four calls have all left the window
