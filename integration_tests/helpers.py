@@ -7,10 +7,17 @@ connector's code, so a lost, doubled or wrongly converted bar fails a test.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from integration_tests.connector_process import ConnectorRun, assert_secret_nowhere
+from integration_tests.connector_process import (
+    ConnectorRun,
+    assert_secret_nowhere,
+    catalog,
+    last_state_message,
+    run_connector,
+)
 from polygon_sandbox import Sandbox
 
 # The sandbox's key without limits: what a test uses unless it is about plans or secrets.
@@ -93,3 +100,16 @@ def assert_key_hidden(run: ConnectorRun, sandbox: Sandbox, key: str = SANDBOX_KE
         assert request.auth == "header"
     # Also: no record, no state, no URL of any request (control calls included).
     assert_secret_nowhere(run, sandbox, key)
+
+
+def sync_again(
+    sandbox: Sandbox, workdir: Path, config: dict[str, Any], previous: ConnectorRun, now: datetime
+) -> ConnectorRun:
+    """The next incremental sync, at `now` on both sides, from the last state `previous` left.
+
+    The sandbox's request log starts empty, so it holds this sync's requests only.
+    """
+    sandbox.set_now(now)
+    sandbox.clear_requests()
+    state = last_state_message(previous)
+    return run_connector("read", workdir, config=config, catalog=catalog(), state=state, now=now)

@@ -25,6 +25,7 @@ from integration_tests.helpers import (
     expected,
     sandbox_config,
     saved_state,
+    sync_again,
 )
 from polygon_sandbox import Sandbox
 
@@ -227,15 +228,7 @@ def test_given_nothing_new_when_incremental_then_no_records_and_one_request_per_
     friday = "2024-03-08T05:00:00Z"
     assert first.states[-1] == saved_state(AAPL=friday, MSFT=friday)
     assert_key_hidden(first, sandbox)
-    sandbox.clear_requests()
-    again = run_connector(
-        "read",
-        tmp_path,
-        config=config,
-        catalog=catalog(),
-        state=last_state_message(first),
-        now=SATURDAY,
-    )
+    again = sync_again(sandbox, tmp_path, config, first, SATURDAY)
     assert again.returncode == 0
     assert again.records == []
     assert len(sandbox.data_requests()) == 2

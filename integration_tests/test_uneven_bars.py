@@ -15,8 +15,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from integration_tests.connector_process import catalog, last_state_message, run_connector
-from integration_tests.helpers import record_of, sandbox_config, saved_state
+from integration_tests.connector_process import catalog, run_connector
+from integration_tests.helpers import record_of, sandbox_config, saved_state, sync_again
 from polygon_sandbox import Sandbox
 from source_stock_ticker_api.bars import MAX_BARS_PER_PAGE, bar_end_ms
 
@@ -63,16 +63,7 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
 
     # Thursday evening: the next sync starts at Thursday's midnight, where the forming bar
     # starts, and reads it whole. The 17:00 bar runs until midnight: still forming.
-    sandbox.set_now(THURSDAY_EVENING)
-    sandbox.clear_requests()
-    second = run_connector(
-        "read",
-        tmp_path,
-        config=settings,
-        catalog=catalog(),
-        state=last_state_message(first),
-        now=THURSDAY_EVENING,
-    )
+    second = sync_again(sandbox, tmp_path, settings, first, THURSDAY_EVENING)
     assert second.returncode == 0, second.stderr
     (request,) = sandbox.data_requests()
     assert request.path == "/v2/aggs/ticker/AAPL/range/17/hour/2024-03-07/2024-03-07"
@@ -84,16 +75,7 @@ def test_given_17_hour_bars_when_syncs_follow_a_day_then_no_partial_bar_is_left_
     assert second.states[-1] == saved_state("hour", 17, AAPL="2024-03-07T05:00:00Z")
 
     # Friday noon: Thursday's 17:00 bar is re-read in its final form.
-    sandbox.set_now(FRIDAY_NOON)
-    sandbox.clear_requests()
-    third = run_connector(
-        "read",
-        tmp_path,
-        config=settings,
-        catalog=catalog(),
-        state=last_state_message(second),
-        now=FRIDAY_NOON,
-    )
+    third = sync_again(sandbox, tmp_path, settings, second, FRIDAY_NOON)
     assert third.returncode == 0, third.stderr
     (request,) = sandbox.data_requests()
     assert request.path == "/v2/aggs/ticker/AAPL/range/17/hour/1709848800000/2024-03-08"
