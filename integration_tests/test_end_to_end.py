@@ -29,7 +29,6 @@ from integration_tests.helpers import (
 )
 from polygon_sandbox import Sandbox
 
-KEY = SANDBOX_KEY
 # Wednesday 2024-03-06, 12:00 in New York: that day's bars are still forming.
 WEDNESDAY_NOON = datetime(2024, 3, 6, 17, 0, tzinfo=timezone.utc)
 MONTH_END_SATURDAY = datetime(2024, 3, 30, 17, 0, tzinfo=timezone.utc)
@@ -238,7 +237,7 @@ def test_given_nothing_new_when_incremental_then_no_records_and_one_request_per_
 
 def test_the_tutorial_config_and_state_keep_working(sandbox: Sandbox, tmp_path: Path) -> None:
     """The tutorial's config had only a key and one ticker; its state was one date."""
-    config = {"api_key": KEY, "stock_ticker": "AAPL", "api_url": sandbox.url}
+    config = {"api_key": SANDBOX_KEY, "stock_ticker": "AAPL", "api_url": sandbox.url}
     legacy_state = {"stock_prices": {"date": "2024-03-01"}}
     run = run_connector(
         "read", tmp_path, config=config, catalog=catalog(), state=legacy_state, now=WEDNESDAY_NOON

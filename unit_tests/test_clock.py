@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from freezegun import freeze_time
 
 from source_stock_ticker_api import clock
 from source_stock_ticker_api.config import today_in_new_york
+from unit_tests.helpers import LATE_EVENING_NY
 
 
 def test_now_is_aware_utc() -> None:
@@ -16,7 +16,7 @@ def test_now_is_aware_utc() -> None:
     assert now.tzinfo == timezone.utc
 
 
-@freeze_time("2024-03-12T02:30:00Z")
+@pytest.mark.now(LATE_EVENING_NY)
 def test_freezegun_moves_now_and_today_is_new_yorks_date() -> None:
     assert clock.now() == datetime(2024, 3, 12, 2, 30, tzinfo=timezone.utc)
     assert today_in_new_york().isoformat() == "2024-03-11"
@@ -39,7 +39,7 @@ def test_env_var_overrides_now(
     assert clock.now().tzinfo == timezone.utc
 
 
+@pytest.mark.now("2030-01-01T00:00:00Z")
 def test_empty_env_var_means_the_real_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(clock.NOW_ENV_VAR, "")
-    with freeze_time("2030-01-01T00:00:00Z"):
-        assert clock.now() == datetime(2030, 1, 1, tzinfo=timezone.utc)
+    assert clock.now() == datetime(2030, 1, 1, tzinfo=timezone.utc)
