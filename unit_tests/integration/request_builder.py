@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import requests_mock as rm
 from airbyte_cdk.test.mock_http import HttpRequest
 
 from unit_tests.config_builder import API_KEY, API_URL
@@ -68,12 +70,37 @@ class AggsRequestBuilder:
     def query(self) -> dict[str, str]:
         return dict(self._query)
 
+    def sent(self) -> SentRequest:
+        """This request as `sent_requests` reports it."""
+        query = {name: [value] for name, value in self._query.items()}
+        return ("GET", self.url, query, f"Bearer {self._api_key}")
+
     def build(self) -> HttpRequest:
         return HttpRequest(
             url=self.url,
             query_params=dict(self._query),
             headers={"Authorization": f"Bearer {self._api_key}"},
         )
+
+
+# (method, URL without its query, query, Authorization header) of one request.
+SentRequest = tuple[str, str, dict[str, list[str]], str | None]
+
+
+def sent_requests(requests_mock: rm.Mocker) -> list[SentRequest]:
+    """Every request the connector sent, in order, to compare with `AggsRequestBuilder.sent()`.
+
+    requests-mock matches a registered URL whatever its query, so tests assert the whole request
+    here. Read from the raw URL: requests-mock's own `path` and `qs` are lowercased, and cursors
+    are case-sensitive.
+    """
+    sent: list[SentRequest] = []
+    for request in requests_mock.request_history:
+        parts = urlsplit(request.url)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        url = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        sent.append((request.method, url, query, request.headers.get("Authorization")))
+    return sent
 
 
 # The first requests of ConfigBuilder's default config (2024-03-01 to 2024-03-11), per ticker.

@@ -1,18 +1,17 @@
-"""Read flows of the stock_prices stream against the CDK's HttpMocker.
+"""Read flows of the stock_prices stream, with requests-mock.
 
-Each test declares every request the connector may send; HttpMocker fails the test on any
-other request and on any declared request that was not sent, so request counts are exact.
+requests-mock answers a registered URL whatever its query, so each test asserts every request
+the connector sent, in order: method, path, query (adjusted, sort, limit, cursor) and key.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from unittest import TestCase
 
 import pytest
+import requests_mock as rm
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
-from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun.api import FrozenDateTimeFactory
 
@@ -27,12 +26,16 @@ from unit_tests.helpers import (
     saved_state,
     states,
 )
-from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.request_builder import (
+    AggsRequestBuilder,
+    SentRequest,
+    sent_requests,
+)
 from unit_tests.integration.response_builder import (
     AggsResponseBuilder,
     bar,
-    empty_response,
     expected_record,
+    template,
 )
 
 # Tuesday 2024-03-12, 11:00 in New York (helpers.NOW): the market is open, today's daily bar is
@@ -59,23 +62,43 @@ def ticker_dates(output: EntrypointOutput) -> list[tuple[str, str]]:
     return [(record["stock_ticker"], record["date"]) for record in records(output)]
 
 
+def empty(ticker: str) -> dict[str, Any]:
+    """200 with no bars: a range without trading, or a symbol the API does not know."""
+    return {**template("aggs_empty"), "ticker": ticker}
+
+
+def mock(
+    requests_mock: rm.Mocker,
+    request: AggsRequestBuilder,
+    body: AggsResponseBuilder | dict[str, Any],
+) -> None:
+    """Answer `request`'s path with `body`; the query is asserted afterwards with sent_requests."""
+    if isinstance(body, AggsResponseBuilder):
+        body = body.build_json()
+    requests_mock.get(request.url, json=body)
+
+
+def exactly(*requests: AggsRequestBuilder) -> list[SentRequest]:
+    """The requests the connector must send, in this order and no others."""
+    return [request.sent() for request in requests]
+
+
 def aggs(
     ticker: str = "AAPL", start: str = "2024-03-01", end: str = "2024-03-11"
 ) -> AggsRequestBuilder:
     return AggsRequestBuilder.aggs(ticker, start, end)
 
 
-class FullRefreshTest(TestCase):
-    @HttpMocker()
+class TestFullRefresh:
     def test_given_one_page_when_read_then_emit_every_bar_with_every_field(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs().build(),
+        mock(
+            requests_mock,
+            aggs(),
             AggsResponseBuilder()
             .with_bar(bar(FRI_2024_03_08).with_value("otc", True))
-            .with_bars(MON_2024_03_11)
-            .build(),
+            .with_bars(MON_2024_03_11),
         )
 
         output = read_stream(ConfigBuilder().build(), SyncMode.full_refresh)
@@ -85,14 +108,15 @@ class FullRefreshTest(TestCase):
             expected_record("2024-03-11", "2024-03-11T04:00:00Z"),
         ]
         assert output.errors == []
+        assert sent_requests(requests_mock) == exactly(aggs())
 
-    @HttpMocker()
     def test_given_bar_without_vwap_and_transactions_when_read_then_those_fields_are_absent(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs().build(),
-            AggsResponseBuilder().with_bar(bar(FRI_2024_03_08).without("vw").without("n")).build(),
+        mock(
+            requests_mock,
+            aggs(),
+            AggsResponseBuilder().with_bar(bar(FRI_2024_03_08).without("vw").without("n")),
         )
 
         output = read_stream(ConfigBuilder().build(), SyncMode.full_refresh)
@@ -101,39 +125,41 @@ class FullRefreshTest(TestCase):
         expected = expected_record("2024-03-08", "2024-03-08T05:00:00Z")
         del expected["vwap"], expected["transactions"]
         assert records(output) == [expected]
+        assert sent_requests(requests_mock) == exactly(aggs())
 
-    @HttpMocker()
     def test_given_saved_state_when_full_refresh_then_read_from_start_date(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(aggs().build(), AggsResponseBuilder().with_bars(FRI_2024_03_01).build())
+        mock(requests_mock, aggs(), AggsResponseBuilder().with_bars(FRI_2024_03_01))
 
         output = read_stream(
             ConfigBuilder().build(), SyncMode.full_refresh, state(AAPL="2024-03-08T05:00:00Z")
         )
 
         assert [r["timestamp"] for r in records(output)] == ["2024-03-01T05:00:00Z"]
+        assert sent_requests(requests_mock) == exactly(aggs())
 
-    @HttpMocker()
     def test_given_adjusted_false_when_read_then_ask_for_unadjusted_prices(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs().with_adjusted(False).build(),
-            AggsResponseBuilder().with_bars(FRI_2024_03_08).build(),
+        mock(
+            requests_mock,
+            aggs().with_adjusted(False),
+            AggsResponseBuilder().with_bars(FRI_2024_03_08),
         )
 
         output = read_stream(ConfigBuilder().with_adjusted(False).build())
 
         assert len(records(output)) == 1
+        assert sent_requests(requests_mock) == exactly(aggs().with_adjusted(False))
 
-    @HttpMocker()
     def test_given_multi_minute_bars_when_read_then_multiplier_and_timespan_in_path(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs().with_timespan("minute", 15).build(),
-            AggsResponseBuilder().with_bars(1709908200000).build(),  # 2024-03-08T14:30Z
+        mock(
+            requests_mock,
+            aggs().with_timespan("minute", 15),
+            AggsResponseBuilder().with_bars(1709908200000),  # 2024-03-08T14:30Z
         )
 
         output = read_stream(ConfigBuilder().with_timespan("minute", 15).build())
@@ -144,40 +170,38 @@ class FullRefreshTest(TestCase):
         assert states(output) == [
             saved_state(timespan="minute", multiplier=15, AAPL="2024-03-08T14:30:00Z")
         ]
+        assert sent_requests(requests_mock) == exactly(aggs().with_timespan("minute", 15))
 
 
-class PaginationTest(TestCase):
-    @HttpMocker()
+class TestPagination:
     def test_given_three_pages_when_read_then_follow_next_url_to_the_end(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
         # The API names its own host in next_url; we ask our configured host for the same path,
         # and send adjusted, sort and limit again so later pages cannot switch to adjusted prices.
         page_2 = aggs(start=str(MON_2024_03_04)).with_adjusted(False).with_cursor("Y3Vyc29yMg")
         page_3 = aggs(start=str(FRI_2024_03_08)).with_adjusted(False).with_cursor("Y3Vyc29yMw==")
-        http_mocker.get(
-            aggs().with_adjusted(False).build(),
+        mock(
+            requests_mock,
+            aggs().with_adjusted(False),
             AggsResponseBuilder()
             .with_bars(FRI_2024_03_01)
             .with_next_url(
                 "https://api.polygon.io/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11"
                 "?cursor=Y3Vyc29yMg"
-            )
-            .build(),
+            ),
         )
-        http_mocker.get(
-            page_2.build(),
+        mock(
+            requests_mock,
+            page_2,
             AggsResponseBuilder()
             .with_bars(MON_2024_03_04)
             .with_next_url(
                 "https://api.massive.com/v2/aggs/ticker/AAPL/range/1/day/1709874000000/2024-03-11"
                 "?cursor=Y3Vyc29yMw%3D%3D&adjusted=true&limit=2&sort=desc"
-            )
-            .build(),
+            ),
         )
-        http_mocker.get(
-            page_3.build(), AggsResponseBuilder().with_bars(FRI_2024_03_08, MON_2024_03_11).build()
-        )
+        mock(requests_mock, page_3, AggsResponseBuilder().with_bars(FRI_2024_03_08, MON_2024_03_11))
 
         output = read_stream(ConfigBuilder().with_adjusted(False).build())
 
@@ -190,12 +214,12 @@ class PaginationTest(TestCase):
         # One checkpoint for the window, after its last page.
         assert states(output) == [saved_state(adjusted=False, AAPL="2024-03-11T04:00:00Z")]
         assert "AAPL: 4 bars from 2024-03-01 to 2024-03-11 in 3 requests." in log_messages(output)
+        assert sent_requests(requests_mock) == exactly(aggs().with_adjusted(False), page_2, page_3)
 
 
-class WindowsTest(TestCase):
-    @HttpMocker()
+class TestWindows:
     def test_given_a_year_of_minute_bars_when_read_then_five_windows_and_a_checkpoint_after_each(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
         window_bars = {
             ("2023-01-01", "2023-03-19"): 1679083140000,  # 2023-03-17T19:59Z
@@ -205,9 +229,10 @@ class WindowsTest(TestCase):
             ("2023-10-31", "2023-12-31"): 1703883540000,  # 2023-12-29T20:59Z
         }
         for (start, end), last_bar in window_bars.items():
-            http_mocker.get(
-                aggs(start=start, end=end).with_timespan("minute").build(),
-                AggsResponseBuilder().with_bars(last_bar).build(),
+            mock(
+                requests_mock,
+                aggs(start=start, end=end).with_timespan("minute"),
+                AggsResponseBuilder().with_bars(last_bar),
             )
 
         output = read_stream(
@@ -226,15 +251,18 @@ class WindowsTest(TestCase):
             ("record", "2023-12-29T20:59:00Z"),
             ("state", saved_state(timespan="minute", AAPL="2023-12-29T20:59:00Z")),
         ]
+        assert sent_requests(requests_mock) == exactly(
+            *(aggs(start=start, end=end).with_timespan("minute") for start, end in window_bars)
+        )
 
-    @HttpMocker()
     def test_given_daily_bars_over_ten_years_when_read_then_one_request_per_ticker(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
         for ticker in ("AAPL", "MSFT"):
-            http_mocker.get(
-                aggs(ticker, "2014-03-01", "2024-03-11").build(),
-                AggsResponseBuilder(ticker).with_bars(FRI_2024_03_08).build(),
+            mock(
+                requests_mock,
+                aggs(ticker, "2014-03-01", "2024-03-11"),
+                AggsResponseBuilder(ticker).with_bars(FRI_2024_03_08),
             )
 
         output = read_stream(
@@ -249,16 +277,19 @@ class WindowsTest(TestCase):
             saved_state(AAPL="2024-03-08T05:00:00Z"),
             saved_state(AAPL="2024-03-08T05:00:00Z", MSFT="2024-03-08T05:00:00Z"),
         ]
+        assert sent_requests(requests_mock) == exactly(
+            aggs("AAPL", "2014-03-01", "2024-03-11"), aggs("MSFT", "2014-03-01", "2024-03-11")
+        )
 
 
-class TimeZoneTest(TestCase):
-    @HttpMocker()
+class TestTimeZone:
     def test_given_daily_bars_across_the_dst_change_when_read_then_utc_instants_and_ny_dates(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs(start="2024-03-08", end="2024-03-11").build(),
-            AggsResponseBuilder().with_bars(1709874000000, 1710129600000).build(),
+        mock(
+            requests_mock,
+            aggs(start="2024-03-08", end="2024-03-11"),
+            AggsResponseBuilder().with_bars(1709874000000, 1710129600000),
         )
 
         output = read_stream(ConfigBuilder().with_dates("2024-03-08", "2024-03-11").build())
@@ -267,15 +298,16 @@ class TimeZoneTest(TestCase):
             ("2024-03-08T05:00:00Z", "2024-03-08"),
             ("2024-03-11T04:00:00Z", "2024-03-11"),
         ]
+        assert sent_requests(requests_mock) == exactly(aggs(start="2024-03-08", end="2024-03-11"))
 
-    @HttpMocker()
     def test_given_minute_bar_at_2330_new_york_when_read_then_date_stays_new_yorks(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs(start="2024-03-08", end="2024-03-08").with_timespan("minute").build(),
+        mock(
+            requests_mock,
+            aggs(start="2024-03-08", end="2024-03-08").with_timespan("minute"),
             # 2024-03-08 23:30 EST is 2024-03-09 04:30 UTC.
-            AggsResponseBuilder().with_bars(1709958600000).build(),
+            AggsResponseBuilder().with_bars(1709958600000),
         )
 
         output = read_stream(
@@ -285,9 +317,12 @@ class TimeZoneTest(TestCase):
         assert [(r["timestamp"], r["date"]) for r in records(output)] == [
             ("2024-03-09T04:30:00Z", "2024-03-08")
         ]
+        assert sent_requests(requests_mock) == exactly(
+            aggs(start="2024-03-08", end="2024-03-08").with_timespan("minute")
+        )
 
 
-class IncrementalTest(TestCase):
+class TestIncremental:
     clock: FrozenDateTimeFactory
 
     @pytest.fixture(autouse=True)
@@ -295,60 +330,56 @@ class IncrementalTest(TestCase):
         """The module's frozen clock, for the test that lets days pass."""
         self.clock = frozen_clock
 
-    @HttpMocker()
     def test_given_no_state_when_read_then_state_is_the_last_complete_bar(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs().build(), AggsResponseBuilder().with_bars(FRI_2024_03_08, MON_2024_03_11).build()
-        )
+        mock(requests_mock, aggs(), AggsResponseBuilder().with_bars(FRI_2024_03_08, MON_2024_03_11))
 
         output = read_stream(ConfigBuilder().build())
 
         assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
+        assert sent_requests(requests_mock) == exactly(aggs())
 
-    @HttpMocker()
     def test_given_todays_bar_still_forming_when_synced_twice_then_it_is_read_again(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
         config = ConfigBuilder().without("end_date").build()  # up to today
-        first = aggs(end="2024-03-12").build()
-        second = aggs(start="2024-03-12", end="2024-03-12").build()
-        third = aggs(start="2024-03-12", end="2024-03-13").build()
-        http_mocker.get(
-            first, AggsResponseBuilder().with_bars(MON_2024_03_11, TUE_2024_03_12).build()
-        )
-        http_mocker.get(second, AggsResponseBuilder().with_bars(TUE_2024_03_12).build())
-        http_mocker.get(third, AggsResponseBuilder().with_bars(TUE_2024_03_12).build())
+        first = aggs(end="2024-03-12")
+        second = aggs(start="2024-03-12", end="2024-03-12")
+        third = aggs(start="2024-03-12", end="2024-03-13")
+        mock(requests_mock, first, AggsResponseBuilder().with_bars(MON_2024_03_11, TUE_2024_03_12))
+        mock(requests_mock, second, AggsResponseBuilder().with_bars(TUE_2024_03_12))
+        mock(requests_mock, third, AggsResponseBuilder().with_bars(TUE_2024_03_12))
 
         # 11:00 in New York: today's bar is emitted, the cursor stays on yesterday's.
         output = read_stream(config)
         assert [r["date"] for r in records(output)] == ["2024-03-11", "2024-03-12"]
         assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
+        assert sent_requests(requests_mock) == exactly(first)
 
         # 23:59 in New York: the bar still has a minute to go; today is asked for again.
         self.clock.move_to("2024-03-13T03:59:00Z")
         output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
         assert [r["date"] for r in records(output)] == ["2024-03-12"]
         assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
+        assert sent_requests(requests_mock) == exactly(first, second)
 
         # 00:00 in New York on the 13th: the bar of the 12th is complete and becomes the cursor.
         self.clock.move_to("2024-03-13T04:00:00Z")
         output = read_stream(config, state=state(AAPL="2024-03-11T04:00:00Z"))
         assert [r["date"] for r in records(output)] == ["2024-03-12"]
         assert states(output) == [saved_state(AAPL="2024-03-12T04:00:00Z")]
+        assert sent_requests(requests_mock) == exactly(first, second, third)
 
-    @HttpMocker()
     def test_given_state_for_one_ticker_when_another_is_added_then_each_resumes_on_its_own(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs("AAPL", start="2024-03-08").build(),
-            AggsResponseBuilder().with_bars(FRI_2024_03_08).build(),
+        mock(
+            requests_mock,
+            aggs("AAPL", start="2024-03-08"),
+            AggsResponseBuilder().with_bars(FRI_2024_03_08),
         )
-        http_mocker.get(
-            aggs("MSFT").build(), AggsResponseBuilder("MSFT").with_bars(FRI_2024_03_01).build()
-        )
+        mock(requests_mock, aggs("MSFT"), AggsResponseBuilder("MSFT").with_bars(FRI_2024_03_01))
 
         output = read_stream(
             ConfigBuilder().with_tickers("AAPL", "MSFT").build(),
@@ -360,14 +391,17 @@ class IncrementalTest(TestCase):
             saved_state(AAPL="2024-03-08T05:00:00Z"),
             saved_state(AAPL="2024-03-08T05:00:00Z", MSFT="2024-03-01T05:00:00Z"),
         ]
+        assert sent_requests(requests_mock) == exactly(
+            aggs("AAPL", start="2024-03-08"), aggs("MSFT")
+        )
 
-    @HttpMocker()
     def test_given_minute_state_when_read_then_resume_one_minute_after_the_cursor(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs(start="1709908260000").with_timespan("minute").build(),  # 2024-03-08T14:31Z
-            AggsResponseBuilder().with_bars(1709908260000).build(),
+        mock(
+            requests_mock,
+            aggs(start="1709908260000").with_timespan("minute"),  # 2024-03-08T14:31Z
+            AggsResponseBuilder().with_bars(1709908260000),
         )
 
         output = read_stream(
@@ -376,20 +410,22 @@ class IncrementalTest(TestCase):
         )
 
         assert states(output) == [saved_state(timespan="minute", AAPL="2024-03-08T14:31:00Z")]
+        assert sent_requests(requests_mock) == exactly(
+            aggs(start="1709908260000").with_timespan("minute")
+        )
 
-    @HttpMocker()
     def test_given_cursor_on_end_dates_bar_when_read_then_no_request_and_no_record(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
         output = read_stream(ConfigBuilder().build(), state=state(AAPL="2024-03-11T04:00:00Z"))
 
         assert records(output) == []
         assert output.errors == []
         assert states(output) == [saved_state(AAPL="2024-03-11T04:00:00Z")]
+        assert sent_requests(requests_mock) == []
 
-    @HttpMocker()
     def test_given_abnormal_far_future_state_when_read_then_no_request(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
         for cursor in ("2099-01-01T05:00:00Z", "9999-12-31T23:59:59Z"):
             output = read_stream(
@@ -399,14 +435,15 @@ class IncrementalTest(TestCase):
             assert records(output) == []
             assert output.errors == []
             assert states(output)[-1] == saved_state(AAPL=cursor, MSFT=cursor)
+        assert sent_requests(requests_mock) == []
 
-    @HttpMocker()
     def test_given_legacy_stream_state_when_read_then_resume_after_its_date(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs(start="2024-03-08").build(),
-            AggsResponseBuilder().with_bars(FRI_2024_03_08).build(),
+        mock(
+            requests_mock,
+            aggs(start="2024-03-08"),
+            AggsResponseBuilder().with_bars(FRI_2024_03_08),
         )
 
         output = read_stream(
@@ -416,15 +453,16 @@ class IncrementalTest(TestCase):
 
         assert [r["date"] for r in records(output)] == ["2024-03-08"]
         assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
+        assert sent_requests(requests_mock) == exactly(aggs(start="2024-03-08"))
 
-    @HttpMocker()
     @pytest.mark.now(LATE_EVENING_NY)
     def test_given_legacy_config_when_read_then_sync_its_ticker_for_the_last_year(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(
-            aggs("TSLA", start="2023-03-12", end="2024-03-11").build(),
-            AggsResponseBuilder("TSLA").with_bars(FRI_2024_03_08, MON_2024_03_11).build(),
+        mock(
+            requests_mock,
+            aggs("TSLA", start="2023-03-12", end="2024-03-11"),
+            AggsResponseBuilder("TSLA").with_bars(FRI_2024_03_08, MON_2024_03_11),
         )
 
         output = read_stream(ConfigBuilder().legacy("tsla").build())
@@ -432,15 +470,15 @@ class IncrementalTest(TestCase):
         assert ticker_dates(output) == [("TSLA", "2024-03-08"), ("TSLA", "2024-03-11")]
         # Today's (2024-03-11) bar closes at midnight in New York: not yet the cursor.
         assert states(output) == [saved_state(TSLA="2024-03-08T05:00:00Z")]
-
-    @HttpMocker()
-    def test_given_unknown_ticker_when_read_then_warn_and_sync_the_others(
-        self, http_mocker: HttpMocker
-    ) -> None:
-        http_mocker.get(aggs("ZZZZ").build(), empty_response("ZZZZ"))
-        http_mocker.get(
-            aggs("AAPL").build(), AggsResponseBuilder().with_bars(FRI_2024_03_08).build()
+        assert sent_requests(requests_mock) == exactly(
+            aggs("TSLA", start="2023-03-12", end="2024-03-11")
         )
+
+    def test_given_unknown_ticker_when_read_then_warn_and_sync_the_others(
+        self, requests_mock: rm.Mocker
+    ) -> None:
+        mock(requests_mock, aggs("ZZZZ"), empty("ZZZZ"))
+        mock(requests_mock, aggs("AAPL"), AggsResponseBuilder().with_bars(FRI_2024_03_08))
 
         output = read_stream(ConfigBuilder().with_tickers("ZZZZ", "AAPL").build())
 
@@ -451,12 +489,12 @@ class IncrementalTest(TestCase):
             "trading days. Check the symbol."
         ]
         assert states(output)[-1] == saved_state(AAPL="2024-03-08T05:00:00Z")
+        assert sent_requests(requests_mock) == exactly(aggs("ZZZZ"), aggs("AAPL"))
 
-    @HttpMocker()
     def test_given_only_today_left_and_no_bar_yet_when_read_then_no_warning(
-        self, http_mocker: HttpMocker
+        self, requests_mock: rm.Mocker
     ) -> None:
-        http_mocker.get(aggs(start="2024-03-12", end="2024-03-12").build(), empty_response("AAPL"))
+        mock(requests_mock, aggs(start="2024-03-12", end="2024-03-12"), empty("AAPL"))
 
         output = read_stream(
             ConfigBuilder().without("end_date").build(), state=state(AAPL="2024-03-11T04:00:00Z")
@@ -464,3 +502,4 @@ class IncrementalTest(TestCase):
 
         assert records(output) == []
         assert log_messages(output, "WARN") == []
+        assert sent_requests(requests_mock) == exactly(aggs(start="2024-03-12", end="2024-03-12"))
