@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from source_stock_ticker_api.markets import is_nyse_trading_day
 
 NEW_YORK = ZoneInfo("America/New_York")
 INTRADAY = frozenset({"second", "minute", "hour"})
@@ -122,13 +121,9 @@ class TimeFormatter:
         return f"{cached[0]}{minutes:02d}:{seconds:02d}{fraction}Z", cached[1]
 
 
-@lru_cache(maxsize=64)
-def _nyse_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.financial_holidays("NYSE", years=year))
-
-
 def is_trading_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _nyse_holidays(day.year)
+    """An NYSE trading day: the days US stock bars exist."""
+    return is_nyse_trading_day(day)
 
 
 @dataclass(frozen=True)
