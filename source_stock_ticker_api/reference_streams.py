@@ -316,7 +316,8 @@ class CorporateActions(ReferenceStream, CheckpointMixin):
     State holds, per ticker, the New York date up to which its events were read:
     `{"AAPL": {"ex_dividend_date": "2026-11-23"}}`. The next sync asks again from
     LOOKBACK_DAYS before it, so events revised or declared late inside the window are read
-    again (duplicates, with the same `id`, only inside it). A ticker without a cursor (added to
+    again (duplicates, with the same `id`, inside it; and once more for a ticker with a new event,
+    whose earlier factors changed: see `_refresh_factors`). A ticker without a cursor (added to
     the config later) gets its whole history from start_date. Tickers sharing a start date share
     requests, TICKERS_PER_REQUEST at a time, through `ticker.any_of`.
     """
@@ -377,12 +378,15 @@ class CorporateActions(ReferenceStream, CheckpointMixin):
         return self.endpoint
 
     def first_params(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
-        return {
+        params = {
             "ticker.any_of": ",".join(stream_slice["tickers"]),
             f"{self.date_field}.gte": stream_slice["from"],
             "sort": f"ticker.asc,{self.date_field}.asc",
             "limit": ACTIONS_PAGE_SIZE,
         }
+        if "before" in stream_slice:
+            params[f"{self.date_field}.lt"] = stream_slice["before"]
+        return params
 
     def read_records(
         self,
@@ -399,10 +403,15 @@ class CorporateActions(ReferenceStream, CheckpointMixin):
         """
         assert stream_slice is not None
         count = 0
+        newest: dict[str, str] = {}  # ticker -> its latest event date in this slice
         for record in ReferenceStream.read_records(
             self, sync_mode, cursor_field, stream_slice, stream_state
         ):
             count += 1
+            if isinstance(record, Mapping):
+                ticker, day = record.get("ticker"), record.get(self.date_field)
+                if isinstance(ticker, str) and isinstance(day, str):
+                    newest[ticker] = max(newest.get(ticker, ""), day)
             yield record
         refusal = self._refusal
         start = date.fromisoformat(stream_slice["from"])
@@ -430,10 +439,45 @@ class CorporateActions(ReferenceStream, CheckpointMixin):
             f"{counted(count, self.noun[:-1])} of {counted(len(stream_slice['tickers']), 'ticker')}"
             f" from {stream_slice['from']}."
         )
+        yield from self._refresh_factors(sync_mode, cursor_field, stream_slice, newest)
+        if self._refusal is not None:
+            return
         today = today_in_new_york().isoformat()
         for ticker in stream_slice["tickers"]:
             saved = self._state.get(ticker, {}).get(self.date_field, "")
             self._state[ticker] = {self.date_field: max(saved, today)}
+
+    def _refresh_factors(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None,
+        stream_slice: Mapping[str, Any],
+        newest: Mapping[str, str],
+    ) -> Iterable[StreamData]:
+        """Reads again, once, the earlier events of each ticker that has a new one.
+
+        `historical_adjustment_factor` is cumulative: an event's factor covers every later
+        event, so a new one changes the factor of all before it, also those older than the
+        look-back. One more request for the tickers concerned, only in a sync that sees a new
+        event (one dated after the ticker's cursor).
+        """
+        start = self._config.start_date.isoformat()
+        if stream_slice["from"] <= start:
+            return  # the slice already read the whole history
+        stale = [
+            ticker
+            for ticker in stream_slice["tickers"]
+            if ticker in self._state
+            and newest.get(ticker, "") > self._state[ticker][self.date_field]
+        ]
+        if not stale:
+            return
+        self.logger.info(
+            f"New {self.noun} of {', '.join(stale)}: their {self.noun} before "
+            f"{stream_slice['from']} are read again, for their historical_adjustment_factor."
+        )
+        earlier = {"tickers": stale, "from": start, "before": stream_slice["from"]}
+        yield from ReferenceStream.read_records(self, sync_mode, cursor_field, earlier, None)
 
 
 class Dividends(CorporateActions):
