@@ -83,10 +83,10 @@ def warnings(output: EntrypointOutput) -> list[str]:
     return [m.log.message for m in output.logs if m.log and m.log.level.value == "WARN"]
 
 
-def api(sandbox: Sandbox, path: str, key: str = SANDBOX_KEY, **params: Any) -> Any:
-    """The sandbox's own answer, asked directly."""
+def api(sandbox: Sandbox, path: str, **params: Any) -> Any:
+    """The sandbox's own answer, asked directly with the unlimited key."""
     response = requests.get(
-        f"{sandbox.url}{path}", params=params, headers={"Authorization": f"Bearer {key}"}
+        f"{sandbox.url}{path}", params=params, headers={"Authorization": f"Bearer {SANDBOX_KEY}"}
     )
     response.raise_for_status()
     return response.json()
