@@ -5,11 +5,8 @@ They share the price stream's pace (one budget), retries and messages (PolygonEr
 refusal (400, 403) of one request does not stop the others: they are read, then the stream fails
 once with a config_error naming every refusal. Records keep the API's field names and values.
 
-API docs: https://massive.com/docs/rest/stocks/tickers/all-tickers,
-https://massive.com/docs/rest/stocks/tickers/ticker-overview,
-https://massive.com/docs/rest/stocks/corporate-actions/dividends,
-https://massive.com/docs/rest/stocks/corporate-actions/splits,
-https://massive.com/docs/rest/stocks/market-operations/market-holidays
+API docs: https://massive.com/docs (Stocks: All Tickers, Ticker Overview, Dividends, Splits,
+Market Holidays).
 """
 
 from __future__ import annotations
@@ -48,8 +45,8 @@ from source_stock_ticker_api.reference_api import (
     SPLITS_PATH,
     TICKERS_PATH,
 )
+from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS
 
-CONNECT_TIMEOUT_SECONDS = 10
 # The API's largest pages: fewer requests, which is what a 5-a-minute plan counts.
 TICKERS_PAGE_SIZE = 1000
 ACTIONS_PAGE_SIZE = 5000
