@@ -380,7 +380,10 @@ def test_image_entrypoint_checks_against_the_sandbox(run_entrypoint: Any, sandbo
 
 def test_image_entrypoint_reads_from_the_sandbox(run_entrypoint: Any, sandbox: Any) -> None:
     config = sandbox_config(sandbox)
-    run = run_entrypoint("read", config=config, catalog=json.loads(CATALOG.read_text()))
+    catalog = json.loads(CATALOG.read_text())
+    # The price stream alone: what this test checks of the image is its entrypoint and its bars.
+    catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] == "stock_prices"]
+    run = run_entrypoint("read", config=config, catalog=catalog)
     assert run.returncode == 0, run.stderr
     records = [m["record"]["data"] for m in run.of_type("RECORD")]
     for ticker in config["tickers"]:

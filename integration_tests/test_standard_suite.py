@@ -135,14 +135,18 @@ def load_state(relative: str) -> list[AirbyteStateMessage]:
     return [AirbyteStateMessageSerializer.load(message) for message in messages]
 
 
-def stream_state_of(messages: list[AirbyteStateMessage]) -> dict[str, Any]:
-    """The stock_prices stream state held by a list of (per-stream) state messages."""
-    streams = []
+def stream_states(messages: list[AirbyteStateMessage]) -> dict[str, dict[str, Any]]:
+    """Each stream's state held by a list of (per-stream) state messages, the last one winning."""
+    states = {}
     for message in messages:
         assert message.stream is not None, f"not a per-stream state message: {message}"
-        streams.append(message.stream)
-    (stream,) = [s for s in streams if s.stream_descriptor.name == STREAM]
-    return dict(stream.stream_state.__dict__)
+        states[message.stream.stream_descriptor.name] = dict(message.stream.stream_state.__dict__)
+    return states
+
+
+def stream_state_of(messages: list[AirbyteStateMessage], stream: str = STREAM) -> dict[str, Any]:
+    """One stream's state (stock_prices unless named) held by a list of state messages."""
+    return stream_states(messages)[stream]
 
 
 def record_of(message: AirbyteMessage) -> AirbyteRecordMessage:
@@ -159,12 +163,13 @@ def read(
     return output
 
 
-def final_stream_state(output: entrypoint_wrapper.EntrypointOutput) -> dict[str, Any]:
-    messages = output.get_message_by_types([Type.STATE])
-    assert messages, "the read emitted no state"
-    last = messages[-1].state
-    assert last is not None, f"a STATE message without a state: {messages[-1]}"
-    return stream_state_of([last])
+def final_stream_state(
+    output: entrypoint_wrapper.EntrypointOutput, stream: str = STREAM
+) -> dict[str, Any]:
+    """The last state the read emitted for `stream`."""
+    messages = [message.state for message in output.get_message_by_types([Type.STATE])]
+    assert all(messages), "a STATE message without a state"
+    return stream_states([m for m in messages if m is not None])[stream]
 
 
 class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
@@ -250,7 +255,7 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
                     e["data"]["volume"],
                 )
                 for e in expected
-                if e["data"]["stock_ticker"] == ticker
+                if e["stream"] == STREAM and e["data"]["stock_ticker"] == ticker
             ]
             assert in_file == served and served, ticker
 
@@ -259,17 +264,19 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
     )
     def test_incremental_future_state_reads_nothing(self, entry: dict[str, Any]) -> None:
         """CAT's future-state test: a state far ahead reads no record of its tickers and is
-        handed back unchanged, never moved back."""
+        handed back unchanged, never moved back (stock_prices, dividends and splits alike)."""
         future_path = entry["future_state"]["future_state_path"]
         future = load_state(future_path)
-        future_state = stream_state_of(future)
         catalog = load_catalog(entry["configured_catalog_path"])
         output = read(staged_config(entry["config_path"]), catalog, future)
-        tickers_read = {record_of(m).data["stock_ticker"] for m in output.records}
-        assert not tickers_read & set(future_state), tickers_read
-        final = final_stream_state(output)
-        for ticker, cursor in future_state.items():
-            assert dict(final[ticker]) == dict(cursor), ticker
+        for stream, future_state in stream_states(future).items():
+            key = "stock_ticker" if stream == STREAM else "ticker"
+            records = [record_of(m) for m in output.records]
+            tickers_read = {r.data[key] for r in records if r.stream == stream}
+            assert not tickers_read & set(future_state), (stream, tickers_read)
+            final = final_stream_state(output, stream)
+            for ticker, cursor in future_state.items():
+                assert dict(final[ticker]) == dict(cursor), (stream, ticker)
 
     def test_incremental_from_sample_state_resumes_after_it(self, acceptance_target: Any) -> None:
         """From sample_state.json, each ticker reads only bars after its cursor, and the state
@@ -283,9 +290,11 @@ class TestStockTickerApiStandardSuite(SourceTestSuiteBase):
 
         def by_ticker(output: entrypoint_wrapper.EntrypointOutput) -> dict[str, list[str]]:
             found: dict[str, list[str]] = {}
-            for message in output.records:
-                data = record_of(message).data
-                found.setdefault(data["stock_ticker"], []).append(data["timestamp"])
+            for record in map(record_of, output.records):
+                if record.stream == STREAM:
+                    found.setdefault(record.data["stock_ticker"], []).append(
+                        record.data["timestamp"]
+                    )
             return found
 
         everything, after = by_ticker(full), by_ticker(resumed)

@@ -30,6 +30,7 @@ from .aggregates import (
 from .auth import Plan
 from .encoding import dumps
 from .market import TICKERS, Market, Row, retime
+from .reference import Reference, ReferenceRoute, match_reference_route
 from .trading_calendar import (
     MINUTE_MS,
     REGULAR_CLOSE,
@@ -115,7 +116,7 @@ _GROUPED_PREFIX = ["v2", "aggs", "grouped", "locale", "us", "market", "stocks"]
 
 @dataclass(frozen=True)
 class Route:
-    kind: str  # "range" | "prev" | "grouped"
+    kind: str  # "range" | "prev" | "grouped" | "reference" (parts: the reference.py kind)
     parts: tuple[str, ...]  # decoded path parameters
     ticker: str | None = None
 
@@ -128,6 +129,9 @@ def match_route(path: str) -> Route | None:
         return Route("prev", (segments[4],), ticker=segments[4])
     if len(segments) == 9 and segments[1:8] == _GROUPED_PREFIX:
         return Route("grouped", (segments[8],))
+    reference = match_reference_route(segments)
+    if reference is not None:
+        return Route("reference", (reference.kind,), ticker=reference.ticker)
     return None
 
 
@@ -179,6 +183,7 @@ class Api:
 
     def __init__(self, market: Market) -> None:
         self.market = market
+        self._reference = Reference(market)
 
     def handle(
         self, route: Route, params: dict[str, str], plan: Plan, now_ms: int, host: str, rid: str
@@ -188,11 +193,32 @@ class Api:
                 return self._range(route, params, plan, now_ms, host, rid)
             if route.kind == "prev":
                 return self._prev(route, params, now_ms, rid)
+            if route.kind == "reference":
+                return self._reference_reply(route, params, plan, now_ms, host, rid)
             return self._grouped(route, params, plan, now_ms, rid)
         except QueryError as exc:
             reply = error_reply(400, rid, error=str(exc))
             reply.ticker = route.ticker
             return reply
+
+    def _reference_reply(
+        self, route: Route, params: dict[str, str], plan: Plan, now_ms: int, host: str, rid: str
+    ) -> Reply:
+        """Reference data and corporate actions (reference.py), in the vendor's envelopes."""
+        what = ReferenceRoute(route.parts[0], route.ticker)
+        status, body = self._reference.handle(what, params, plan, now_ms, host)
+        if status == 403:
+            return error_reply(403, rid, message=OUT_OF_TIMEFRAME, status_word="NOT_AUTHORIZED")
+        if status == 404:
+            return error_reply(404, rid, message=body["message"], status_word="NOT_FOUND")
+        if isinstance(body, list):  # market holidays: a bare array
+            return json_reply(200, body, results_count=len(body))
+        results = body["results"]
+        count = len(results) if isinstance(results, list) else 1
+        payload = {**body, "status": "OK", "request_id": rid}
+        if isinstance(results, list):
+            payload["count"] = count
+        return json_reply(200, payload, ticker=route.ticker, results_count=count)
 
     @staticmethod
     def _outside_history(plan: Plan, first: date, now_ms: int) -> bool:

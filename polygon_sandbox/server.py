@@ -43,6 +43,7 @@ from .api import (
 from .auth import DEFAULT_KEYS, Plan, RateLimiter, extract_key, retry_after_header
 from .faults import Draw, Faults, FaultState
 from .market import Market
+from .reference import DATA_PATH_PREFIXES
 
 
 @dataclass
@@ -213,7 +214,7 @@ class Sandbox:
             return list(self._records)
 
     def data_requests(self) -> list[RequestRecord]:
-        return [r for r in self.requests if r.path.startswith("/v2/")]
+        return [r for r in self.requests if r.path.startswith(DATA_PATH_PREFIXES)]
 
     def clear_requests(self) -> None:
         """Empty the log; data-request numbering (fault schedules) restarts at 1."""
@@ -275,7 +276,7 @@ class Sandbox:
         received_at = time.monotonic()
         params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
         data_seq = None
-        if path.startswith("/v2/"):
+        if path.startswith(DATA_PATH_PREFIXES):
             with self._lock:
                 self._data_count += 1
                 data_seq = self._data_count

@@ -52,7 +52,10 @@ def run_demo(url: str) -> None:
         "api_url": url,
     }
     config_path = write("config.json", config)
-    catalog_path = ROOT / "integration_tests" / "configured_catalog.json"
+    # The price stream: what the demo shows is bars, state and requests per ticker.
+    catalog = json.loads((ROOT / "integration_tests" / "configured_catalog.json").read_text())
+    catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] == "stock_prices"]
+    catalog_path = write("catalog.json", catalog)
 
     spec = connector(["spec"], "spec", START_NOW)
     fields = list(spec[0]["spec"]["connectionSpecification"]["properties"])

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 import orjson
 import requests
 
+from source_stock_ticker_api.reference_api import describe_reference_request
+
 # Query parameters the connector sets itself; a next_url may not override them, nor add a key.
 OWN_PARAMS = frozenset({"adjusted", "sort", "limit", "apikey"})
 
@@ -95,7 +97,7 @@ def describe_request(url: str | None) -> str:
     """
     parts = unquote(urlsplit(url or "").path).split("/")
     if "aggs" not in parts:
-        return "the request"
+        return describe_reference_request(url) or "the request"
     at = parts.index("aggs")
     # .../v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}
     found = parts[at:]

@@ -22,6 +22,13 @@ from source_stock_ticker_api.api import aggs_params, aggs_path, api_reason, desc
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
 from source_stock_ticker_api.messages import answer_message, unreachable_message
 from source_stock_ticker_api.pacing import PacedBudget
+from source_stock_ticker_api.reference_streams import (
+    Dividends,
+    MarketHolidays,
+    Splits,
+    TickerDetails,
+    Tickers,
+)
 from source_stock_ticker_api.state import SETTINGS_KEY, check_bar_settings, validate_state
 from source_stock_ticker_api.state_file import read_state_file
 from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
@@ -63,13 +70,15 @@ class SourceStockTickerApi(AbstractSource):
         raise ConfigError(answer_message(response.status_code, api_reason(response), what))
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        """Every stream shares one budget: the API counts the key's requests, not a stream's."""
         parsed = parse_config(config)
+        auth, budget = TokenAuthenticator(parsed.api_key), api_budget(parsed)
         return [
-            StockPrices(
-                config=parsed,
-                authenticator=TokenAuthenticator(parsed.api_key),
-                api_budget=api_budget(parsed),
-            )
+            StockPrices(config=parsed, authenticator=auth, api_budget=budget),
+            *(
+                stream(config=parsed, authenticator=auth, api_budget=budget)
+                for stream in (Tickers, TickerDetails, Dividends, Splits, MarketHolidays)
+            ),
         ]
 
     @classmethod

@@ -92,7 +92,7 @@ def test_as_sentence_adds_a_full_stop_only_when_missing(text: str, sentence: str
             "AAPL day bars from 2024-01-02 to 2024-01-03",
         ),
         ("http://h/v2/aggs/ticker/AAPL/prev", "the request"),
-        ("http://h/v3/reference/tickers", "the request"),
+        ("http://h/v3/reference/conditions", "the request"),
         (None, "the request"),
     ],
 )

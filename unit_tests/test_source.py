@@ -20,10 +20,20 @@ AGGS = f"{API_URL}/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
 
 
 @pytest.mark.now()
-def test_streams_is_one_stock_prices_stream() -> None:
-    [stream] = SourceStockTickerApi().streams(ConfigBuilder().build())
-    assert isinstance(stream, StockPrices)
-    assert stream.name == "stock_prices"
+def test_streams_are_stock_prices_then_the_reference_streams_on_one_budget() -> None:
+    streams = SourceStockTickerApi().streams(ConfigBuilder().build())
+    assert isinstance(streams[0], StockPrices)
+    assert [stream.name for stream in streams] == [
+        "stock_prices",
+        "tickers",
+        "ticker_details",
+        "dividends",
+        "splits",
+        "market_holidays",
+    ]
+    # One pace for the key: the API counts its requests, whichever stream sends them.
+    budgets = {id(stream._http_client._api_budget) for stream in streams}  # type: ignore[attr-defined]
+    assert len(budgets) == 1
 
 
 @pytest.mark.now()

@@ -28,7 +28,7 @@ def test_request_log_records_what_was_received(sandbox: Sandbox, http: requests.
 
 
 def test_unknown_paths_are_404(sandbox: Sandbox, http: requests.Session) -> None:
-    for path in ("/v3/reference/tickers", "/v2/aggs/ticker/AAPL", "/favicon.ico"):
+    for path in ("/v3/trades/AAPL", "/v2/aggs/ticker/AAPL", "/favicon.ico"):
         response = get(http, sandbox.url + path)
         assert response.status_code == 404
         body = response.json()

@@ -1,0 +1,114 @@
+"""How the reference streams react to refusals, wrong URLs and rate limits, with requests-mock.
+
+Each test asserts the records, the error (failure_type and words) and every request sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests_mock as rm
+from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
+from airbyte_cdk.test.models.scenario import ExpectedOutcome
+
+from source_stock_ticker_api.reference_api import describe_reference_request
+from source_stock_ticker_api.source import SourceStockTickerApi
+from unit_tests.config_builder import API_URL, ConfigBuilder
+from unit_tests.helpers import error_traces, records, waits
+from unit_tests.integration.api_failures import PRICING, failure
+from unit_tests.integration.request_builder import sent_requests
+
+pytestmark = pytest.mark.now()
+
+TICKERS_URL = f"{API_URL}/v3/reference/tickers"
+LISTING = {"active": ["true"], "sort": ["ticker"], "order": ["asc"], "limit": ["1000"]}
+AUTH = "Bearer pk_unittest_Zq7Xw3Rv9Ty2Lm5Np8"
+
+
+def listed(ticker: str, market: str) -> dict[str, Any]:
+    return {"ticker": ticker, "name": ticker, "market": market, "locale": "us", "active": True}
+
+
+def sync(stream: str, mode: SyncMode, expect_failure: bool = False) -> EntrypointOutput:
+    config = ConfigBuilder().with_tickers("AAPL", "I:SPX").build()
+    catalog = CatalogBuilder().with_stream(stream, mode).build()
+    outcome = ExpectedOutcome.EXPECT_EXCEPTION if expect_failure else ExpectedOutcome.EXPECT_SUCCESS
+    return read(SourceStockTickerApi(), config, catalog, expected_outcome=outcome)
+
+
+def test_a_market_the_plan_refuses_does_not_stop_the_others(requests_mock: rm.Mocker) -> None:
+    """Indices need their own entitlement: stocks and OTC are read, then one config_error."""
+    requests_mock.get(
+        TICKERS_URL,
+        [
+            {"json": {"results": [listed("AAPL", "stocks")], "status": "OK"}},
+            {"json": {"results": [listed("TCEHY", "otc")], "status": "OK"}},
+            failure(403),
+        ],
+    )
+
+    output = sync("tickers", SyncMode.full_refresh, expect_failure=True)
+
+    assert records(output) == [listed("AAPL", "stocks"), listed("TCEHY", "otc")]
+    assert error_traces(output)[0] == (
+        FailureType.config_error,
+        "The API key works, but the plan does not cover the list of indices tickers: You are not "
+        f"entitled to this data. {PRICING} Choose a timespan and start_date your plan includes, "
+        "or upgrade the plan.",
+    )
+    assert sent_requests(requests_mock) == [
+        ("GET", TICKERS_URL, {"market": [market], **LISTING}, AUTH)
+        for market in ("stocks", "otc", "indices")
+    ]
+
+
+def test_a_404_on_a_list_endpoint_means_a_wrong_api_url(requests_mock: rm.Mocker) -> None:
+    requests_mock.get(f"{API_URL}/v1/marketstatus/upcoming", [failure(404)])
+
+    output = sync("market_holidays", SyncMode.full_refresh, expect_failure=True)
+
+    assert error_traces(output)[0] == (
+        FailureType.config_error,
+        "The API could not serve the upcoming market holidays: The requested resource was not "
+        "found. Check the ticker, dates, timespan and api_url in the configuration.",
+    )
+    assert requests_mock.call_count == 1
+
+
+def test_a_rate_limit_waits_as_retry_after_says_then_reads(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    holiday = {"date": "2024-03-29", "exchange": "NYSE", "name": "Good Friday", "status": "closed"}
+    requests_mock.get(
+        f"{API_URL}/v1/marketstatus/upcoming",
+        [failure(429, Retry_After="7"), {"json": [holiday]}],
+    )
+
+    output = sync("market_holidays", SyncMode.full_refresh)
+
+    assert records(output) == [holiday]
+    # Retry-After 7, plus the one second the CDK adds to cover fractions.
+    assert waits(sleeps) == [8.0]
+    assert requests_mock.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        (f"{API_URL}/v3/reference/tickers?market=otc&limit=1000", "the list of otc tickers"),
+        (f"{API_URL}/v3/reference/tickers?cursor=abc", "the list of tickers"),
+        (f"{API_URL}/v3/reference/tickers/BRK.A", "BRK.A ticker details"),
+        (
+            f"{API_URL}/stocks/v1/splits?ticker.any_of=A,B,C,D,E,F,G&execution_date.gte=2024-01-02",
+            "splits of A, B, C, D, E and 2 more from 2024-01-02",
+        ),
+        (f"{API_URL}/stocks/v1/dividends?cursor=abc", "a page of dividends"),
+        (f"{API_URL}/v1/marketstatus/upcoming", "the upcoming market holidays"),
+        (f"{API_URL}/v3/reference/conditions", None),
+    ],
+)
+def test_messages_name_each_reference_request(url: str, words: str | None) -> None:
+    assert describe_reference_request(url) == words
