@@ -2,7 +2,8 @@
 
 Every sync reads three tickers of hour bars over 2023-12-01..2024-03-08 (66 trading days,
 63,360 minutes, asked in one range per ticker), and the sandbox is made to page every 20000
-minutes, so each ticker needs four requests, three of them through `next_url`. Each sync must end one of two ways:
+minutes, so each ticker needs four requests, three of them through `next_url`. Each sync must
+end one of two ways:
 
 - every bar exactly once, in order (compared with `Sandbox.expected_bars`), exit 0; or
 - a TRACE error of the right failure type, a non-zero exit and a last STATE from which a rerun
