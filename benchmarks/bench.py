@@ -5,6 +5,12 @@ own process, then runs the connector (`source-stock-ticker-api read`, stdout to 
 baseline (benchmarks/baseline.py: requests + orjson, same RECORD lines) as subprocesses. Prints
 figures, asserts nothing. Each figure is the median of --runs runs, after one warm-up run that
 fills the sandbox's cache (so the sandbox's bar generation is not what gets measured).
+
+It ends with the request-economy table: for each workload, the requests the connector made next
+to the fewest the API allows, computed without the connector: per ticker, the pages a raw loop
+needs for the bars the sandbox holds (ceil(base aggregates / 50000), counted by the baseline);
+for daily bars, the grouped endpoint's one request per trading day pending, when fewer; zero
+when nothing is new.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +204,48 @@ def connector_command(
     return command
 
 
+@dataclass
+class Economy:
+    """One row of the request-economy table."""
+
+    workload: str
+    made: int
+    minimum: int
+    how: str
+
+
+ECONOMY: list[Economy] = []
+
+
+def per_ticker_minimum(run: Run) -> int:
+    """Pages a raw loop needs for the bars each ticker holds: ceil(bars / 50000) per ticker."""
+    return sum(math.ceil(n / LIMIT) for n in run.per_ticker.values())
+
+
+def trading_days(first: str, last: str) -> int:
+    """NYSE trading days in [first, last], from the sandbox's calendar: grouped requests."""
+    from polygon_sandbox.trading_calendar import TRADING_DAYS
+
+    return len(TRADING_DAYS.between(date.fromisoformat(first), date.fromisoformat(last)))
+
+
+def grouped_minimum(run: Run, first: str, last: str) -> tuple[int, str]:
+    per_ticker, days = per_ticker_minimum(run), trading_days(first, last)
+    if days < per_ticker:
+        return days, f"grouped daily: {days} trading day{'s' if days != 1 else ''} pending"
+    return per_ticker, f"per ticker (fewer than {days} grouped days)"
+
+
+def print_economy() -> None:
+    print("\n## Request economy: requests made, next to the fewest the API allows")
+    print("| workload | requests | API minimum | minimum from |")
+    print("|---|---|---|---|")
+    for row in ECONOMY:
+        print(f"| {row.workload} | {row.made:,} | {row.minimum:,} | {row.how} |")
+    equal = sum(row.made == row.minimum for row in ECONOMY)
+    print(f"equal on {equal} of {len(ECONOMY)} rows")
+
+
 def median_run(runs: list[Run]) -> dict[str, float | None]:
     def med(values: list[float | None]) -> float | None:
         present = [v for v in values if v is not None]
@@ -237,7 +286,7 @@ def measure(
         ours.append(run_once(sandbox, ours_cmd, workdir, env))
         base.append(run_once(sandbox, base_cmd, workdir, env))
     o, b = median_run(ours), median_run(base)
-    minimum = sum(math.ceil(n / LIMIT) for n in base[0].per_ticker.values())
+    minimum = per_ticker_minimum(base[0])
     print(f"\n## {name}: {len(tickers)} tickers, {timespan} bars, {start} .. {TODAY}")
     print(f"records: connector {ours[0].records}, baseline {base[0].records}")
     if ours[0].per_ticker != base[0].per_ticker:
@@ -282,6 +331,9 @@ def incremental(
     sandbox: SandboxProcess, tickers: list[str], state: Any, workdir: Path, cold: bool
 ) -> None:
     print(f"\n## Incremental syncs ({len(tickers)} tickers, minute bars, state of the full sync)")
+    # The fewest requests: none when the market has not been open since the cursors; one page
+    # a ticker for a day of minute bars (960 at most).
+    minimums = {NOW: (0, "nothing is new"), NEXT_NOW: (len(tickers), "per ticker")}
     for label, now in (("nothing new (same now)", NOW), ("one new trading day", NEXT_NOW)):
         sandbox.set_now(now)
         env = child_env(now, cold)
@@ -291,10 +343,46 @@ def incremental(
         text = config.read_bytes().replace(b'"SANDBOX"', f'"{sandbox.url}"'.encode())
         config.write_bytes(text.replace(f'"{TODAY}"'.encode(), f'"{end}"'.encode()))
         run = run_once(sandbox, command, workdir, env)
+        minimum, how = minimums[now]
         print(
             f"{label:24}: {run.records:6} records, {run.requests} HTTP requests "
-            f"(one per ticker = {len(tickers)}), {run.wall:.2f} s wall"
+            f"(API minimum {minimum}), {run.wall:.2f} s wall"
         )
+        ECONOMY.append(
+            Economy(f"{len(tickers)} tickers, minute bars, {label}", run.requests, minimum, how)
+        )
+    sandbox.set_now(NOW)
+
+
+def daily_one_day_behind(sandbox: SandboxProcess, tickers: list[str], workdir: Path) -> None:
+    """100 tickers of daily bars whose cursors sit on Friday's bar, synced Monday evening: one
+    bar each, which the grouped daily endpoint returns in one request."""
+    monday = "2026-11-23"
+    sandbox.set_now(NEXT_NOW)
+    env = child_env(NEXT_NOW, False)
+    settings = {"timespan": "day", "multiplier": 1, "adjusted": True}
+    friday = {"timestamp": "2026-11-20T05:00:00Z"}
+    stream_state = {"bar_settings": settings, **{ticker: friday for ticker in tickers}}
+    state = {
+        "type": "STREAM",
+        "stream": {"stream_descriptor": {"name": "stock_prices"}, "stream_state": stream_state},
+    }
+    command = connector_command(workdir, tickers, "day", "2024-11-21", state)
+    config = workdir / "config.json"
+    text = config.read_bytes().replace(b'"SANDBOX"', f'"{sandbox.url}"'.encode())
+    config.write_bytes(text.replace(f'"{TODAY}"'.encode(), f'"{monday}"'.encode()))
+    ours = run_once(sandbox, command, workdir, env)
+    base = run_once(
+        sandbox, [*BASELINE, sandbox.url, KEY, "day", monday, monday, *tickers], workdir, env
+    )
+    minimum, how = grouped_minimum(base, monday, monday)
+    print(
+        f"\n## {len(tickers)} tickers, daily bars, one day behind: {ours.records} records, "
+        f"{ours.requests} HTTP requests (API minimum {minimum}: {how})"
+    )
+    ECONOMY.append(
+        Economy(f"{len(tickers)} tickers, daily bars, one day behind", ours.requests, minimum, how)
+    )
     sandbox.set_now(NOW)
 
 
@@ -342,7 +430,7 @@ def main() -> None:
     env = child_env(NOW, args.cold_imports)
     cold_env = child_env(NOW, True)
 
-    from polygon_sandbox.market import TICKERS
+    from polygon_sandbox.market import THIN_TICKERS, TICKERS
 
     sandbox = SandboxProcess(NOW)
     try:
@@ -362,20 +450,53 @@ def main() -> None:
                 + ("no bytecode cache (--cold-imports)" if args.cold_imports else
                    f"bytecode cache in {PYCACHE} (as an installed connector has)")
             )  # fmt: skip
+            hundred = list(TICKERS[:100])
             if not args.skip_daily:
-                measure(
-                    sandbox, "(a) daily", list(TICKERS[:100]), "day", "2024-11-21",
-                    args.runs, workdir, env,
-                )  # fmt: skip
+                ours, base = measure(
+                    sandbox, "(a) daily", hundred, "day", "2024-11-21", args.runs, workdir, env
+                )
+                minimum, how = grouped_minimum(base, "2024-11-21", TODAY)
+                ECONOMY.append(
+                    Economy("100 tickers, daily bars, 2-year backfill", ours.requests, minimum, how)
+                )
+                daily_one_day_behind(sandbox, hundred, workdir)
             if not args.skip_minute:
                 four = ["AAPL", "MSFT", "GOOGL", "AMZN"]
-                ours, _ = measure(
+                ours, base = measure(
                     sandbox, "(b) minute", four, "minute", "2025-11-21", args.runs, workdir, env
                 )
-                one, _ = measure(
+                ECONOMY.append(
+                    Economy(
+                        "4 tickers, minute bars, 1 year (dense)",
+                        ours.requests,
+                        per_ticker_minimum(base),
+                        "per ticker",
+                    )
+                )
+                one, base = measure(
                     sandbox, "(b1) minute, memory check", four[:1], "minute", "2025-11-21",
                     args.runs, workdir, env,
                 )  # fmt: skip
+                ECONOMY.append(
+                    Economy(
+                        "1 ticker, minute bars, 1 year (dense)",
+                        one.requests,
+                        per_ticker_minimum(base),
+                        "per ticker",
+                    )
+                )
+                thin, base = measure(
+                    sandbox, "(t) thin minute", list(THIN_TICKERS), "minute", "2025-11-21",
+                    args.runs, workdir, env,
+                )  # fmt: skip
+                ECONOMY.append(
+                    Economy(
+                        f"{len(THIN_TICKERS)} thin tickers, minute bars, 1 year",
+                        thin.requests,
+                        per_ticker_minimum(base),
+                        "per ticker",
+                    )
+                )
                 print(
                     f"\npeak RSS as records grow: {one.records:,} records -> {one.rss_mb:.1f} MB, "
                     f"{ours.records:,} records -> {ours.rss_mb:.1f} MB"
@@ -384,6 +505,7 @@ def main() -> None:
             if not args.skip_seconds:
                 minute_rss = None if args.skip_minute else ours.rss_mb
                 dense_seconds(sandbox, args.runs, workdir, env, minute_rss)
+            print_economy()
     finally:
         sandbox.stop()
 

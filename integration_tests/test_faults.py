@@ -1,8 +1,9 @@
 """Fault campaign: the connector as a subprocess against the sandbox, one kind of fault per sync.
 
-Every sync reads three tickers of hour bars over 2023-12-01..2024-03-08 (66 trading days: two
-windows per ticker), and the sandbox is made to page every 20000 minutes, so each ticker needs
-four requests, three of them through `next_url`. Each sync must end one of two ways:
+Every sync reads three tickers of hour bars over 2023-12-01..2024-03-08 (66 trading days,
+63,360 minutes, asked in one range per ticker), and the sandbox is made to page every 20000
+minutes, so each ticker needs four requests, three of them through `next_url`. Each sync must
+end one of two ways:
 
 - every bar exactly once, in order (compared with `Sandbox.expected_bars`), exit 0; or
 - a TRACE error of the right failure type, a non-zero exit and a last STATE from which a rerun
@@ -42,7 +43,7 @@ from polygon_sandbox import Faults, Plan, Sandbox
 SECRET_KEY = "sk_faultcampaign_7Qx2Lp9Wz4"
 TICKERS = ["AAPL", "MSFT", "NVDA"]
 START, END = "2023-12-01", "2024-03-08"
-PAGE_LIMIT = 20_000  # minutes per page: a 52-trading-day window takes three pages
+PAGE_LIMIT = 20_000  # minutes per page: a ticker's 63,360 minutes take four pages
 REQUESTS_PER_TICKER = 4
 
 
@@ -150,7 +151,7 @@ def sync(sandbox: Sandbox, tmp_path: Path, state: Any = None, **overrides: Any) 
 def assert_secret_kept(
     run: ConnectorRun, sandbox: Sandbox, trap: TrapServer, *, paged: bool = True
 ) -> None:
-    """`paged=False` for a run that has no next_url to follow (a rerun of one short window)."""
+    """`paged=False` for a run that has no next_url to follow (a rerun of one short page)."""
     assert_secret_nowhere(run, sandbox, SECRET_KEY)
     assert trap.hits == [], "the connector followed next_url to a host other than api_url"
     pages = [r for r in sandbox.data_requests() if "cursor=" in r.query]
@@ -220,10 +221,10 @@ def want_last(records: list[dict[str, Any]], ticker: str) -> dict[str, Any]:
 def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a_resumable_state(
     trap: TrapServer, tmp_path: Path
 ) -> None:
-    """MSFT's plan stops covering it after its first window (three pages): MSFT's second window
-    is asked once and never again, NVDA is still read, and the sync ends with a config_error
-    naming MSFT; its last STATE keeps AAPL, NVDA and MSFT's first window, and a rerun from it
-    (entitlement restored) completes the data."""
+    """MSFT's plan stops covering it after three pages: its fourth page is asked once and
+    never again, NVDA is still read, and the sync ends with a config_error naming MSFT; its last
+    STATE keeps AAPL, NVDA and MSFT's first three pages, and a rerun from it (entitlement
+    restored) completes the data."""
     faults = Faults(forbid_ticker="MSFT", forbid_after=3)
     with make_sandbox(trap, faults) as sandbox:
         want = expected(sandbox, TICKERS, START, END, "hour")
@@ -231,7 +232,7 @@ def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a
         figures = Figures("403 midway through MSFT", syncs=1, requests=len(sandbox.data_requests()))
         figures.faults = injected(sandbox)
         assert first.returncode != 0
-        # MSFT: three pages of its first window, then one refused request; NVDA in full.
+        # MSFT: three pages, then one refused request; NVDA in full.
         asked = [r.ticker for r in sandbox.data_requests()]
         assert asked == [*["AAPL"] * 4, *["MSFT"] * 4, *["NVDA"] * 4]
         error = first.errors[0]
@@ -240,7 +241,7 @@ def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a
         assert "MSFT" in error["message"] and "not entitled" in error["message"]
         assert "Traceback" not in error["message"]
         assert_secret_kept(first, sandbox, trap)
-        # All of NVDA, and MSFT's cursor on the last bar of its first window.
+        # All of NVDA, and MSFT's cursor on the last bar of its third page.
         assert {r["stock_ticker"] for r in first.records} == {"AAPL", "MSFT", "NVDA"}
         last_state = first.states[-1]
         assert last_state["AAPL"] == {"timestamp": want_last(want, "AAPL")["timestamp"]}
@@ -254,9 +255,9 @@ def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a
         figures.syncs += 1
         figures.requests += len(sandbox.data_requests())
         assert second.returncode == 0, second.errors
-        # One request each: AAPL and NVDA after their last bar (nothing new), MSFT's second
-        # window (one page, so this run follows no next_url).
-        assert [r.ticker for r in sandbox.data_requests()] == ["AAPL", "MSFT", "NVDA"]
+        # AAPL and NVDA end on Friday's last bar and it is Saturday: no request for them. MSFT
+        # from its fourth page on (one page, so this run follows no next_url).
+        assert [r.ticker for r in sandbox.data_requests()] == ["MSFT"]
         assert_secret_kept(second, sandbox, trap, paged=False)
         union = first.records + second.records
         counts = key_counts(union)
@@ -267,7 +268,7 @@ def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a
         FIGURES.append(figures)
         assert figures.lost == 0
         assert by_key(union) == by_key(want)
-        # The state sat on a window boundary: the rerun re-reads nothing.
+        # The state sat on a page boundary: the rerun re-reads nothing.
         assert figures.duplicates == 0
         assert second.records == want_tail(want, msft_read)
 

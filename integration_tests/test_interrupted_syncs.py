@@ -2,7 +2,7 @@
 each time from the last STATE it emitted, as the platform does after a crash.
 
 The union of the records read must be the full set, and each kill may cost at most the records
-of the window in progress: those read after the last STATE before the kill, read again on the
+of the page in progress: those read after the last STATE before the kill, read again on the
 restart. Only lines read from the pipe before the kill count, as for the platform.
 """
 
@@ -26,7 +26,8 @@ from polygon_sandbox import Plan, Sandbox
 
 SECRET_KEY = "sk_interrupted_3Vb8Nc1Ht6"
 TICKERS = ["AAPL", "MSFT", "NVDA", "TSLA"]
-START, END = "2023-12-01", "2024-03-08"  # hour bars: two windows per ticker, eight in all
+START, END = "2023-12-01", "2024-03-08"  # hour bars: two pages per ticker, eight in all
+PAGE_MINUTES = 50_000  # what `limit` counts for hour bars: a page holds at most 833 of them
 KILLS = 4
 SEED = 20261123
 
@@ -56,13 +57,8 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
     with Sandbox(now=SATURDAY, seed=3, keys={SECRET_KEY: Plan()}) as sandbox:
         config = hour_config(sandbox, tickers=TICKERS, start_date=START, end_date=END)
         want = expected(sandbox, TICKERS, START, END, "hour")
-        window_sizes: dict[tuple[str, str], int] = {}
-        for record in want:
-            # Windows are at most 52 trading days; the first one ends 2024-02-15 here.
-            window = "1" if record["date"] <= "2024-02-15" else "2"
-            key = (record["stock_ticker"], window)
-            window_sizes[key] = window_sizes.get(key, 0) + 1
-        largest_window = max(window_sizes.values())
+        # A page holds whole hour bars while their minutes fit in `limit`: 16 full hours a day.
+        largest_page = PAGE_MINUTES // 60
 
         union: list[dict[str, Any]] = []
         state: Any = None
@@ -92,7 +88,7 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
             else:
                 assert run.killed and run.returncode != 0
                 tail = records_after_last_state(run)
-                assert tail <= largest_window
+                assert tail <= largest_page
                 tails.append(tail)
             state_messages = run.state_messages()
             if state_messages:
@@ -111,12 +107,12 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
                 f"\nInterrupted syncs: {KILLS} kills after {kill_points} records, "
                 f"{KILLS + 1} syncs, {len(union)} records read for {len(wanted)} bars, "
                 f"{duplicates} read twice (records after the last STATE per kill: {tails}), "
-                f"{len(set(wanted) - set(counts))} lost; largest window {largest_window}",
+                f"{len(set(wanted) - set(counts))} lost; largest page {largest_page}",
                 flush=True,
             )
         # A restart reads again exactly what followed the last STATE before the kill.
         assert duplicates == sum(tails), (kill_points, tails)
-        assert duplicates <= KILLS * largest_window
+        assert duplicates <= KILLS * largest_page
 
 
 def test_given_a_complete_intraday_sync_when_rerun_then_no_false_warning(tmp_path: Path) -> None:

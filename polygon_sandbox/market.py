@@ -12,6 +12,7 @@ A row is a tuple `(t, o, h, l, c, v, vw, n)` with `vw`/`n` None when the bar lac
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import random
@@ -37,6 +38,9 @@ Row = tuple[int, float, float, float, float, float, float | None, int | None]
 MAJOR_TICKERS = ("AAPL", "MSFT", "GOOGL", "AMZN", "NVDA", "TSLA", "META", "SPY")
 OTC_TICKERS = ("TCEHY",)
 UNIVERSE_SIZE = 120
+# Thinly traded tickers and the minute bars each has on a trading day: real minute data has
+# gaps, a bar exists only for a minute with a trade. They come after the rest of the universe.
+THIN_TICKERS: dict[str, int] = {"THIN": 40, "HUSH": 4}
 
 # Ex-dates and ratios of the forward splits in the served history. Bars before an ex-date are
 # multiplied by its ratio (prices) or divided by it (volumes) when `adjusted=false`.
@@ -76,6 +80,8 @@ _MAJOR_PROFILES = {
     "META": Profile(78.45, 0.15, 0.34, 2.1e7, 100.0, 504.22),
     "SPY": Profile(205.43, 0.10, 0.16, 8.5e7, 180.0, 544.22),
     "TCEHY": Profile(14.55, 0.08, 0.30, 2.2e6, 300.0, 47.70),
+    "THIN": Profile(6.20, 0.04, 0.40, 6.0e4, 90.0),
+    "HUSH": Profile(2.35, 0.02, 0.50, 2.5e4, 150.0),
 }
 
 
@@ -104,6 +110,7 @@ TICKERS: tuple[str, ...] = (
     *MAJOR_TICKERS,
     *_generated_symbols(UNIVERSE_SIZE - len(MAJOR_TICKERS) - len(OTC_TICKERS), MAJOR_TICKERS),
     *OTC_TICKERS,
+    *THIN_TICKERS,
 )
 _KNOWN = frozenset(TICKERS)
 _OTC = frozenset(OTC_TICKERS)
@@ -300,6 +307,23 @@ def _partition(total: int, weights: Sequence[float]) -> list[int]:
     return parts
 
 
+def _thinned(rows: list[Row], count: int, rng: random.Random) -> list[Row]:
+    """`count` minute bars of a thinly traded day: each holds the trades of the quiet minutes
+    before it, so the day's open, close, extremes and sums stay those of its daily bar."""
+    last = len(rows) - 1
+    picked = [*sorted(rng.sample(range(last), min(count, len(rows)) - 1)), last]
+    thin: list[Row] = []
+    after = 0
+    for index in picked:
+        thin.append(aggregate(rows[after : index + 1], rows[index][0]))
+        after = index + 1
+    return thin
+
+
+def _start(row: Row) -> int:
+    return row[0]
+
+
 class _LRU:
     """Small thread-safe LRU cache: a bounded memory footprint for per-day bars."""
 
@@ -376,7 +400,8 @@ class Market:
         if now_ms >= session_end_ms(day):
             return self.final_daily(ticker, day, adjusted)
         minutes = self.minutes(ticker, day, adjusted)
-        done = (now_ms - minutes[0][0]) // MINUTE_MS  # minutes whose window has closed
+        # The minute bars whose window has closed (a thin ticker's minutes have gaps).
+        done = bisect.bisect_right(minutes, now_ms - MINUTE_MS, key=_start)
         if done <= 0:
             return None
         bar = aggregate(minutes[:done], midnight_ms(day))
@@ -403,7 +428,8 @@ class Market:
     # -- intraday ---------------------------------------------------------------------------
 
     def minutes(self, ticker: str, day: date, adjusted: bool) -> list[Row]:
-        """Every minute bar of a trading day (04:00 ET to the session end), ascending."""
+        """The minute bars of a trading day (04:00 ET to the session end), ascending: every
+        minute, or a thin ticker's few (THIN_TICKERS)."""
         return self._intraday("m", self._make_minutes, ticker, day, adjusted)
 
     def seconds(self, ticker: str, day: date, adjusted: bool) -> list[Row]:
@@ -511,7 +537,8 @@ class Market:
                 rows.append((t, opens[k], hk, lk, ck, float(volumes[k] * factor), vw, trades[k]))
             t += MINUTE_MS
         assert sum(volumes) * factor == volume
-        return rows
+        per_day = THIN_TICKERS.get(ticker)
+        return rows if per_day is None else _thinned(rows, per_day, rng)
 
     def _make_seconds(self, ticker: str, day: date) -> list[Row]:
         factor = split_factor(ticker, day)

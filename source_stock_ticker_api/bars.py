@@ -1,4 +1,4 @@
-"""Time arithmetic for bars: where a bar ends, how records render time, how ranges split.
+"""Time arithmetic for bars: where a bar ends, how records render time, what a page holds.
 
 The API works in US Eastern time: a daily bar starts at 00:00 America/New_York, and the trading
 date of a bar is its start converted to that zone (never UTC, never the machine's zone).
@@ -20,7 +20,6 @@ the next sync starts. What this relies on, as the API buckets bars:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -36,8 +35,6 @@ MAX_BASE_AGGREGATES = 50_000
 MAX_BARS_PER_PAGE = 50_000
 # Intraday bars must be shorter than this (see the module docstring).
 DAY_MS = 86_400_000
-# Minute bars a trading day can hold: the extended session runs 04:00-20:00 ET.
-MINUTES_PER_TRADING_DAY = 16 * 60
 _FIXED_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 # "MM:00Z" for each minute of an hour: the end of most rendered timestamps.
@@ -124,35 +121,3 @@ class TimeFormatter:
 def is_trading_day(day: date) -> bool:
     """An NYSE trading day: the days US stock bars exist."""
     return is_nyse_trading_day(day)
-
-
-@dataclass(frozen=True)
-class Window:
-    """A date range one request can carry: at most MAX_BASE_AGGREGATES base aggregates."""
-
-    first: date
-    last: date
-
-
-def windows(first: date, last: date, timespan: str) -> list[Window]:
-    """Split [first, last] into as few windows as one request each can carry.
-
-    Intraday requests count minute bars, so a window holds as many NYSE trading days as fit
-    50000 minutes of extended session; daily and longer bars fit any realistic range in one.
-    """
-    if first > last:
-        return []
-    if timespan not in INTRADAY:
-        return [Window(first, last)]
-    per_window = MAX_BASE_AGGREGATES // MINUTES_PER_TRADING_DAY
-    result: list[Window] = []
-    window_start, trading_days, day = first, 0, first
-    while day <= last:
-        if is_trading_day(day):
-            if trading_days == per_window:
-                result.append(Window(window_start, day - timedelta(days=1)))
-                window_start, trading_days = day, 0
-            trading_days += 1
-        day += timedelta(days=1)
-    result.append(Window(window_start, last))
-    return result

@@ -6,16 +6,24 @@ API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
 import requests
 from airbyte_cdk.models import (
+    AirbyteEstimateTraceMessage,
+    AirbyteMessage,
+    AirbyteTraceMessage,
     ConfiguredAirbyteStream,
+    EstimateType,
     FailureType,
     SyncMode,
+    TraceType,
+    Type,
 )
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.call_rate import APIBudget
@@ -36,6 +44,7 @@ from source_stock_ticker_api.api import (
     readable_point,
 )
 from source_stock_ticker_api.bars import (
+    INTRADAY,
     NEW_YORK,
     TimeFormatter,
     bar_end_ms,
@@ -43,11 +52,12 @@ from source_stock_ticker_api.bars import (
     is_trading_day,
     page_limit,
     to_ms,
-    windows,
 )
 from source_stock_ticker_api.cdk_overrides import records_as_messages
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
+from source_stock_ticker_api.estimates import Estimate, estimate
+from source_stock_ticker_api.markets import STOCKS, Market
 from source_stock_ticker_api.messages import counted, refused_tickers_message
 from source_stock_ticker_api.state import (
     SETTINGS_KEY,
@@ -59,19 +69,55 @@ from source_stock_ticker_api.state import (
 )
 
 CONNECT_TIMEOUT_SECONDS = 10
+# Size of a record's data as JSON before any is read: a minute bar of AAPL with every field.
+# The estimate for the platform then uses the last record of each page.
+RECORD_BYTES = 230
+# Tickers named in the one line about tickers that need no request; the rest are counted.
+NAMED_IDLE_TICKERS = 10
 
 logger = logging.getLogger("airbyte")
 
 
 @dataclass
 class _TickerRead:
-    """What one ticker's windows of this sync returned, for one warning at most."""
+    """What one ticker's pages of this sync returned, for one warning at most."""
 
     ticker: str
-    first: str  # the first window's start: a date or Unix ms
-    last: str = ""  # the last window's end
+    first: str  # the range's start: a date or Unix ms
+    last: str = ""  # the range's end
     bars: int = 0
-    past_trading_day: bool = False  # some window held a finished trading day
+    past_trading_day: bool = False  # the range holds a finished trading day
+
+
+@dataclass
+class TickerPlan:
+    """One ticker's part of a sync: its pending range, and what is left of it to read.
+
+    `left` starts as what the market's hours allow (estimates.py) and is corrected by each page.
+    """
+
+    ticker: str
+    first_ms: int  # start of the first bar to read
+    start: str  # the same, as the API takes it: a date when it is a day's start, else Unix ms
+    end: str  # end_date
+    left: Estimate
+    bars: int = 0  # read so far
+    requests: int = 0  # made so far
+
+
+@dataclass
+class SyncPlan:
+    """The tickers to read, in order, and those that need no request at all."""
+
+    tickers: list[TickerPlan]
+    idle: list[str]  # nothing can be new for them: the market has not been open since
+    horizon_ms: int  # bars starting from here on do not exist yet, or are after end_date
+
+    def left(self) -> Estimate:
+        total = Estimate()
+        for ticker in self.tickers:
+            total += ticker.left
+        return total
 
 
 class StockPrices(HttpStream, CheckpointMixin):
@@ -80,11 +126,16 @@ class StockPrices(HttpStream, CheckpointMixin):
     State is `{"bar_settings": {...}, "AAPL": {"timestamp": "<start of the last complete bar>"},
     ...}` (see state.py). A bar still being formed (today's daily bar during trading) is emitted
     but does not move the cursor, so the next sync reads it again in its final form.
+
+    Each ticker's whole pending range is asked for at once, with the largest `limit`, and each
+    page of it is a slice: the CDK checkpoints after every page, so a sync stopped halfway
+    resumes at the page it stopped on.
     """
 
     primary_key = ["stock_ticker", "timestamp"]
     cursor_field = "timestamp"
     state_checkpoint_interval = None
+    market: Market = STOCKS  # whose calendar says when a bar can exist
 
     def __init__(
         self,
@@ -98,10 +149,13 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._formatter = TimeFormatter()
         self._now_ms = to_ms(clock.now())
         self._page_limit = page_limit(config.timespan, config.multiplier)
-        self._window_records = 0
-        self._window_pages = 0
         self._bodies = ParsedBodies()
-        self._refusal: str | None = None  # the API's refusal of the window being read
+        self._plan: SyncPlan | None = None
+        self._page = _Page()
+        self._following: tuple[str, list[tuple[str, str]]] | None = None  # the page's next_url
+        self._record_bytes = RECORD_BYTES
+        self._estimated: tuple[int, int] | None = None  # the last estimate sent (rows, bytes)
+        self._refusal: str | None = None  # the API's refusal of the page being read
         self._refused: dict[str, str] = {}  # ticker -> the words of its refusal, this sync
         self._ticker_read: _TickerRead | None = None
         super().__init__(authenticator=authenticator, api_budget=api_budget)
@@ -149,25 +203,22 @@ class StockPrices(HttpStream, CheckpointMixin):
     def get_backoff_strategy(self) -> BackoffStrategy:
         return PolygonBackoffStrategy(self._config.requests_per_minute)
 
-    def stream_slices(
-        self,
-        *,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[Mapping[str, Any] | None]:
-        """One slice per ticker and window, starting after each ticker's last complete bar.
+    def plan(self, sync_mode: SyncMode) -> SyncPlan:
+        """Each ticker's pending range, and whether the market's hours allow a bar in it.
 
         A full refresh reads everything again, so its state starts empty: it never hands on a
-        cursor it did not read, nor one read with other bar settings.
+        cursor it did not read, nor one read with other bar settings. A ticker whose range has
+        no open market time up to now (a night, a weekend, a holiday, a cursor on end_date's
+        last bar) gets no request: no bar can be new.
         """
         config = self._config
-        incremental = sync_mode == SyncMode.incremental
-        if incremental:
+        if sync_mode == SyncMode.incremental:
             check_bar_settings(self._saved_settings, config)
         else:
             self._state = {}
         after_end_ms = to_ms(day_start(config.end_date + timedelta(days=1)))
+        horizon_ms = min(self._now_ms, after_end_ms)
+        plan = SyncPlan([], [], horizon_ms)
         for ticker in config.tickers:
             first_ms = to_ms(day_start(config.start_date))
             entry = self._state.get(ticker)
@@ -184,15 +235,50 @@ class StockPrices(HttpStream, CheckpointMixin):
                     continue
                 if cursor_ms >= first_ms:  # an older cursor predates every bar in range
                     first_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier)
+            pending = self._estimate(first_ms, horizon_ms)
+            if not pending.base:
+                plan.idle.append(ticker)
+                continue
             first_day = datetime.fromtimestamp(first_ms / 1000, NEW_YORK).date()
-            for window in windows(first_day, config.end_date, config.timespan):
-                start_ms = max(first_ms, to_ms(day_start(window.first)))
-                exact_day = start_ms == to_ms(day_start(window.first))
-                yield {
-                    "ticker": ticker,
-                    "from": window.first.isoformat() if exact_day else str(start_ms),
-                    "to": window.last.isoformat(),
-                }
+            exact_day = first_ms == to_ms(day_start(first_day))
+            start = first_day.isoformat() if exact_day else str(first_ms)
+            plan.tickers.append(
+                TickerPlan(ticker, first_ms, start, config.end_date.isoformat(), pending)
+            )
+        return plan
+
+    def _estimate(self, start_ms: int, end_ms: int) -> Estimate:
+        config = self._config
+        return estimate(self.market, start_ms, end_ms, config.timespan, config.multiplier)
+
+    def stream_slices(
+        self,
+        *,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any] | None]:
+        """One slice per page: each ticker's whole pending range, then each `next_url`.
+
+        The plan made by `read` (or a new one, outside a sync).
+        """
+        plan = self._plan if self._plan is not None else self.plan(sync_mode)
+        for ticker in plan.tickers:
+            yield from self._ticker_pages(ticker)
+
+    def _ticker_pages(self, ticker: TickerPlan) -> Iterator[Mapping[str, Any]]:
+        """The slices of one ticker, one page each: the next is made once the page before it
+        has been read and named its `next_url`. A refused page names none."""
+        page: dict[str, Any] = {"ticker": ticker.ticker, "from": ticker.start, "to": ticker.end}
+        number = 1
+        while True:
+            self._following = None
+            yield {**page, "page": number}
+            if self._following is None:
+                return
+            path, query = self._following
+            page = {**page, "next_path": path, "next_query": query}
+            number += 1
 
     def path(
         self,
@@ -201,9 +287,9 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
     ) -> str:
-        if next_page_token:
-            return str(next_page_token["path"]).lstrip("/")
         assert stream_slice is not None
+        if "next_path" in stream_slice:
+            return str(stream_slice["next_path"]).lstrip("/")
         c = self._config
         return aggs_path(
             stream_slice["ticker"],
@@ -220,7 +306,8 @@ class StockPrices(HttpStream, CheckpointMixin):
         next_page_token: Mapping[str, Any] | None = None,
     ) -> MutableMapping[str, Any]:
         # `limit` bounds the bars of a page, hence memory, for second bars too (bars.page_limit).
-        params: dict[str, Any] = dict(next_page_token["query"]) if next_page_token else {}
+        following = (stream_slice or {}).get("next_query")
+        params: dict[str, Any] = dict(following) if following else {}
         params.update(aggs_params(self._config.adjusted, self._page_limit))
         return params
 
@@ -229,14 +316,9 @@ class StockPrices(HttpStream, CheckpointMixin):
         return {"timeout": (CONNECT_TIMEOUT_SECONDS, self._config.request_timeout_seconds)}
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        """The path and cursor of `next_url`, re-based on our own api_url."""
-        if not response.ok:  # a refusal the error handler let through: nothing follows
-            return None
-        following = next_page(self._bodies.of(response))
-        if following is None:
-            return None
-        path, query = following
-        return {"path": path, "query": query}
+        """None: each page is a slice of its own (see _ticker_pages), so the CDK checkpoints
+        after every page. parse_response keeps the page's `next_url` for the next slice."""
+        return None
 
     def parse_response(
         self,
@@ -256,9 +338,12 @@ class StockPrices(HttpStream, CheckpointMixin):
         if not response.ok:  # a refusal the error handler let through: no bars (see read_records)
             return
         ticker = stream_slice["ticker"]
-        results = self._bodies.of(response).get("results") or ()
-        self._window_pages += 1
-        self._window_records += len(results)
+        body = self._bodies.of(response)
+        # The path and cursor of `next_url`, re-based on our own api_url.
+        self._following = next_page(body)
+        results = body.get("results") or ()
+        if results:
+            self._page = _Page(len(results), results[0]["t"], results[-1]["t"])
         render = self._formatter.render
         for bar in results:
             timestamp, day = render(bar["t"])
@@ -280,6 +365,8 @@ class StockPrices(HttpStream, CheckpointMixin):
             if vwap is None or transactions is None:
                 data = {key: value for key, value in data.items() if value is not None}
             yield data
+        if results:
+            self._record_bytes = len(orjson.dumps(data))
         self._advance_cursor(ticker, results)
 
     def _advance_cursor(self, ticker: str, results: Sequence[Mapping[str, Any]]) -> None:
@@ -307,21 +394,62 @@ class StockPrices(HttpStream, CheckpointMixin):
         state_manager: Any,  # ConnectorStateManager, left untyped by the CDK
         internal_config: InternalConfig,
     ) -> Iterable[StreamData]:
-        """Every window the API serves, then one config_error for the tickers it refused.
+        """The plan and its estimate, every page the API serves, then one config_error for the
+        tickers it refused.
 
         Raised after the last STATE message, so every readable ticker is read and saved first;
         the CDK then marks the stream INCOMPLETE, and the sync exits non-zero.
         """
+        plan = self._plan = self.plan(configured_stream.sync_mode)
+        planned = plan.left()
+        requests_planned = sum(t.left.requests(self._page_limit) for t in plan.tickers)
+        self.logger.info(
+            f"Plan: {counted(len(plan.tickers), 'ticker')} to read, about "
+            f"{counted(planned.bars, 'bar')} in about {counted(requests_planned, 'request')}"
+            f"{_idle_words(plan.idle)}."
+        )
+        yield from self._estimate_message()
         yield from super().read(
             configured_stream, logger, slice_logger, stream_state, state_manager, internal_config
         )
         self._end_ticker()
+        bars = sum(t.bars for t in plan.tickers)
+        requests_made = sum(t.requests for t in plan.tickers)
+        self.logger.info(
+            f"Totals: {counted(bars, 'bar')} in {counted(requests_made, 'request')} "
+            f"(planned: about {counted(planned.bars, 'bar')} in about "
+            f"{counted(requests_planned, 'request')})."
+        )
         if self._refused:
             raise AirbyteTracedException(
                 message=refused_tickers_message(self._refused, len(self._config.tickers)),
                 internal_message=f"Refused by the API: {', '.join(self._refused)}.",
                 failure_type=FailureType.config_error,
             )
+
+    def _estimate_message(self) -> Iterator[AirbyteMessage]:
+        """The protocol's ESTIMATE trace for this stream, when it changed: the bars read so far
+        and those the plan still expects, so the platform can draw a progress bar."""
+        if self._plan is None:
+            return
+        rows = sum(t.bars for t in self._plan.tickers) + self._plan.left().bars
+        estimated = (rows, rows * self._record_bytes)
+        if estimated == self._estimated:
+            return
+        self._estimated = estimated
+        yield AirbyteMessage(
+            type=Type.TRACE,
+            trace=AirbyteTraceMessage(
+                type=TraceType.ESTIMATE,
+                emitted_at=time.time() * 1000,
+                estimate=AirbyteEstimateTraceMessage(
+                    name=self.name,
+                    type=EstimateType.STREAM,
+                    row_estimate=estimated[0],
+                    byte_estimate=estimated[1],
+                ),
+            ),
+        )
 
     def read_records(
         self,
@@ -330,49 +458,110 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamData]:
-        """Reads one window as RECORD messages, then logs one line a person can follow in the
-        Airbyte UI.
+        """Reads one page as RECORD messages, then logs one line a person can follow in the
+        Airbyte UI, and sends the plan's new estimate.
 
-        A ticker the API refused is not asked again in this sync: its plan will not change.
+        A refused page names no next page: the ticker's plan will not change in this sync.
         """
         assert stream_slice is not None
         ticker = stream_slice["ticker"]
-        if ticker in self._refused:
-            return
         seen = self._ticker_read
         if seen is None or seen.ticker != ticker:
             self._end_ticker()
             seen = self._ticker_read = _TickerRead(ticker, first=str(stream_slice["from"]))
-        self._window_records = self._window_pages = 0
+        self._page = _Page()
         self._refusal = None
         records = super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
         yield from records_as_messages(self.name, records)
+        planned = self._ticker_plan(ticker)
         start, end = readable_point(str(stream_slice["from"])), stream_slice["to"]
+        if planned is not None:
+            planned.requests += 1
+            planned.bars += self._page.bars
+            self._replan(planned)
         if self._refusal is not None:
             self._refused[ticker] = self._refusal
             self.logger.warning(
-                f"{ticker}: refused from {start} to {end} (reason above). Its later windows are "
+                f"{ticker}: refused from {start} to {end} (reason above). Its later pages are "
                 f"skipped; the other tickers are read, then the sync fails naming {ticker}."
             )
+        else:
+            self.logger.info(self._page_line(stream_slice, seen.bars + self._page.bars))
+            seen.last = end
+            seen.bars += self._page.bars
+            if not (seen.bars or seen.past_trading_day):
+                seen.past_trading_day = _has_past_trading_day(stream_slice)
+        yield from self._estimate_message()
+
+    def _ticker_plan(self, ticker: str) -> TickerPlan | None:
+        if self._plan is None:
+            return None
+        return next((t for t in self._plan.tickers if t.ticker == ticker), None)
+
+    def _replan(self, ticker: TickerPlan) -> None:
+        """What is left of the ticker after this page: nothing on its last page; otherwise what
+        the market's hours allow after the page, scaled by how full the read part was."""
+        page = self._page
+        if self._following is None or self._refusal is not None:
+            ticker.left = Estimate()
             return
-        self.logger.info(
-            f"{ticker}: {counted(self._window_records, 'bar')} from {start} to {end} "
-            f"in {counted(self._window_pages, 'request')}."
-        )
-        seen.last = end
-        seen.bars += self._window_records
-        if not (seen.bars or seen.past_trading_day):
-            seen.past_trading_day = _has_past_trading_day(stream_slice)
+        if not page.bars:
+            return
+        config = self._config
+        read_to_ms = bar_end_ms(page.last_ms, config.timespan, config.multiplier)
+        read = self._estimate(ticker.first_ms, read_to_ms)
+        rest = self._estimate(read_to_ms, self._plan.horizon_ms if self._plan else read_to_ms)
+        ratio = min(1.0, ticker.bars / read.bars) if read.bars else 1.0
+        left = rest.scaled(ratio)
+        # A next_url means one more request at least.
+        ticker.left = Estimate(max(left.bars, 1), max(left.base, 1))
+
+    def _page_line(self, stream_slice: Mapping[str, Any], ticker_bars: int) -> str:
+        """`AAPL page 2: 50000 bars from 2024-03-01T09:00:00Z to 2024-05-20T13:39:00Z; more
+        follow.`, or, on a ticker's last page, its totals."""
+        ticker, number, page = stream_slice["ticker"], stream_slice["page"], self._page
+        if page.bars:
+            shown = 0 if self._config.timespan in INTRADAY else 1  # the timestamp, or the date
+            first = self._formatter.render(page.first_ms)[shown]
+            last = self._formatter.render(page.last_ms)[shown]
+        else:
+            first, last = readable_point(str(stream_slice["from"])), stream_slice["to"]
+        line = f"{ticker} page {number}: {counted(page.bars, 'bar')} from {first} to {last}"
+        if self._following is not None:
+            return f"{line}; more follow."
+        return f"{line}; done, {counted(ticker_bars, 'bar')} in {counted(number, 'request')}."
 
     def _end_ticker(self) -> None:
-        """Once a ticker's windows are read: one warning if a range with trading days held no
-        bar at all. An empty window before a listing, or after a delisting, says nothing."""
+        """Once a ticker's pages are read: one warning if a range with trading days held no
+        bar at all. An empty range before a listing, or after a delisting, says nothing."""
         seen, self._ticker_read = self._ticker_read, None
         if seen and not seen.bars and seen.past_trading_day and seen.ticker not in self._refused:
             self.logger.warning(
                 f"{seen.ticker}: the API returned no bars from {readable_point(seen.first)} to "
                 f"{seen.last}, a range with trading days. Check the symbol."
             )
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What the page being read held: how many bars, and the first and last one's start."""
+
+    bars: int = 0
+    first_ms: int = 0
+    last_ms: int = 0
+
+
+def _idle_words(idle: Sequence[str]) -> str:
+    """'; no request for AAPL, MSFT: ...', naming at most NAMED_IDLE_TICKERS of them."""
+    if not idle:
+        return ""
+    names = ", ".join(idle[:NAMED_IDLE_TICKERS])
+    if len(idle) > NAMED_IDLE_TICKERS:
+        names += f" and {len(idle) - NAMED_IDLE_TICKERS} more"
+    return (
+        f"; no request for {names}: the market has not been open between "
+        f"{'its' if len(idle) == 1 else 'their'} last complete bar and now or end_date"
+    )
 
 
 def _has_past_trading_day(stream_slice: Mapping[str, Any]) -> bool:

@@ -1,34 +1,21 @@
-"""bars.py: where a bar ends, how a bar's start is rendered, how a date range is split."""
+"""bars.py: where a bar ends, how a bar's start is rendered."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from source_stock_ticker_api.bars import (
-    MAX_BASE_AGGREGATES,
-    MINUTES_PER_TRADING_DAY,
     NEW_YORK,
     TimeFormatter,
-    Window,
     bar_end_ms,
     day_start,
     is_trading_day,
-    windows,
 )
 from unit_tests.helpers import ms
-
-PER_WINDOW = MAX_BASE_AGGREGATES // MINUTES_PER_TRADING_DAY
-
-
-def trading_days(first: date, last: date) -> int:
-    return sum(
-        1 for offset in range((last - first).days + 1) if is_trading_day(first + timedelta(offset))
-    )
-
 
 # (timespan, multiplier, bar start, bar end), all in UTC.
 BAR_ENDS = [
@@ -175,72 +162,3 @@ class TestTradingDays:
     )
     def test_nyse_calendar(self, day: date, trading: bool) -> None:
         assert is_trading_day(day) is trading
-
-
-class TestWindows:
-    def test_first_after_last_gives_no_window(self) -> None:
-        assert windows(date(2024, 3, 12), date(2024, 3, 11), "minute") == []
-        assert windows(date(2024, 3, 12), date(2024, 3, 11), "day") == []
-
-    @pytest.mark.parametrize("timespan", ["day", "week", "month", "quarter", "year"])
-    def test_daily_and_longer_bars_fit_in_one_window(self, timespan: str) -> None:
-        assert windows(date(2004, 1, 1), date(2024, 3, 11), timespan) == [
-            Window(date(2004, 1, 1), date(2024, 3, 11))
-        ]
-
-    def test_a_year_of_minute_bars_splits_into_five_windows_of_52_trading_days(self) -> None:
-        assert PER_WINDOW == 52
-        result = windows(date(2023, 1, 1), date(2023, 12, 31), "minute")
-        assert result == [
-            # Jan 3-31 (20 days) + Feb (19) + Mar 1-17 (13) = 52 trading days.
-            Window(date(2023, 1, 1), date(2023, 3, 19)),
-            Window(date(2023, 3, 20), date(2023, 6, 1)),
-            Window(date(2023, 6, 2), date(2023, 8, 16)),
-            Window(date(2023, 8, 17), date(2023, 10, 30)),
-            Window(date(2023, 10, 31), date(2023, 12, 31)),
-        ]
-        assert [trading_days(w.first, w.last) for w in result] == [52, 52, 52, 52, 42]
-
-    @pytest.mark.parametrize("timespan", ["second", "minute", "hour"])
-    def test_every_intraday_timespan_counts_minute_bars(self, timespan: str) -> None:
-        assert len(windows(date(2023, 1, 1), date(2023, 12, 31), timespan)) == 5
-
-    def test_exactly_52_trading_days_is_one_window_and_the_53rd_opens_another(self) -> None:
-        # 2023-01-03 .. 2023-03-17 holds exactly 52 trading days; 2023-03-20 is the 53rd.
-        assert windows(date(2023, 1, 3), date(2023, 3, 17), "minute") == [
-            Window(date(2023, 1, 3), date(2023, 3, 17))
-        ]
-        assert windows(date(2023, 1, 3), date(2023, 3, 20), "minute") == [
-            Window(date(2023, 1, 3), date(2023, 3, 19)),
-            Window(date(2023, 3, 20), date(2023, 3, 20)),
-        ]
-
-    def test_a_holiday_only_range_is_still_one_window(self) -> None:
-        # Asked anyway: an unscheduled session or a calendar gap must not lose data.
-        assert windows(date(2024, 12, 25), date(2024, 12, 25), "minute") == [
-            Window(date(2024, 12, 25), date(2024, 12, 25))
-        ]
-
-    def test_a_weekend_only_range_is_still_one_window(self) -> None:
-        assert windows(date(2024, 3, 9), date(2024, 3, 10), "minute") == [
-            Window(date(2024, 3, 9), date(2024, 3, 10))
-        ]
-
-    @settings(max_examples=60, deadline=None)
-    @given(
-        first=st.dates(min_value=date(2015, 1, 1), max_value=date(2025, 12, 31)),
-        length=st.integers(min_value=0, max_value=800),
-    )
-    def test_windows_tile_the_range_and_each_fits_one_request(
-        self, first: date, length: int
-    ) -> None:
-        last = first + timedelta(days=length)
-        result = windows(first, last, "minute")
-        assert result[0].first == first
-        assert result[-1].last == last
-        for previous, following in zip(result, result[1:], strict=False):
-            assert following.first == previous.last + timedelta(days=1)
-            # A window is closed only when the next trading day would not fit.
-            assert trading_days(previous.first, previous.last) == PER_WINDOW
-            assert is_trading_day(following.first)
-        assert trading_days(result[-1].first, result[-1].last) <= PER_WINDOW

@@ -120,42 +120,48 @@ def test_state_timestamp_reads_utc_and_offset_instants() -> None:
 class TestSlices:
     def test_without_state_each_ticker_starts_at_start_date(self) -> None:
         assert slices(stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))) == [
-            {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"},
-            {"ticker": "MSFT", "from": "2024-03-01", "to": "2024-03-11"},
+            {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11", "page": 1},
+            {"ticker": "MSFT", "from": "2024-03-01", "to": "2024-03-11", "page": 1},
         ]
 
     def test_daily_cursor_resumes_on_the_next_date(self) -> None:
         prices = stream(ConfigBuilder().with_tickers("AAPL", "MSFT"))
         prices.state = {"AAPL": {"timestamp": "2024-03-07T05:00:00Z"}}
         assert slices(prices) == [
-            {"ticker": "AAPL", "from": "2024-03-08", "to": "2024-03-11"},
-            {"ticker": "MSFT", "from": "2024-03-01", "to": "2024-03-11"},
+            {"ticker": "AAPL", "from": "2024-03-08", "to": "2024-03-11", "page": 1},
+            {"ticker": "MSFT", "from": "2024-03-01", "to": "2024-03-11", "page": 1},
         ]
 
     def test_full_refresh_ignores_state(self) -> None:
         prices = stream()
         prices.state = {"AAPL": {"timestamp": "2024-03-07T05:00:00Z"}}
         assert slices(prices, SyncMode.full_refresh) == [
-            {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"}
+            {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11", "page": 1}
         ]
 
     def test_minute_cursor_resumes_one_minute_later_as_unix_ms(self) -> None:
         prices = stream(ConfigBuilder().with_timespan("minute"))
         prices.state = {"AAPL": {"timestamp": "2024-03-08T14:30:00Z"}}
         # 2024-03-08T14:31:00Z
-        assert slices(prices) == [{"ticker": "AAPL", "from": "1709908260000", "to": "2024-03-11"}]
+        assert slices(prices) == [
+            {"ticker": "AAPL", "from": "1709908260000", "to": "2024-03-11", "page": 1}
+        ]
 
     def test_weekly_cursor_resumes_on_the_next_sunday(self) -> None:
         prices = stream(
             ConfigBuilder().with_timespan("week").with_dates("2024-01-01", "2024-03-11")
         )
         prices.state = {"AAPL": {"timestamp": "2024-03-03T05:00:00Z"}}
-        assert slices(prices) == [{"ticker": "AAPL", "from": "2024-03-10", "to": "2024-03-11"}]
+        assert slices(prices) == [
+            {"ticker": "AAPL", "from": "2024-03-10", "to": "2024-03-11", "page": 1}
+        ]
 
     def test_cursor_before_start_date_starts_at_start_date(self) -> None:
         prices = stream()
         prices.state = {"AAPL": {"timestamp": "2020-01-02T05:00:00Z"}}
-        assert slices(prices) == [{"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"}]
+        assert slices(prices) == [
+            {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11", "page": 1}
+        ]
 
     @pytest.mark.parametrize(
         ("timespan", "cursor"),
@@ -178,17 +184,23 @@ class TestSlices:
         prices.state = {"AAPL": {"timestamp": cursor}}
         assert slices(prices) == []
 
-    def test_minute_cursor_on_the_last_bar_of_end_date_still_asks_for_the_rest_of_the_day(
-        self,
-    ) -> None:
+    def test_minute_cursor_after_the_last_session_of_end_date_gives_no_slice(self) -> None:
+        """The rest of end_date after 21:00 New York has no open market: no bar can be new."""
         prices = stream(ConfigBuilder().with_timespan("minute"))
         prices.state = {"AAPL": {"timestamp": "2024-03-12T00:59:00Z"}}  # 20:59 ET on 03-11
-        assert slices(prices) == [{"ticker": "AAPL", "from": "1710205200000", "to": "2024-03-11"}]
+        assert slices(prices) == []
+
+    def test_minute_cursor_inside_the_session_resumes_on_the_next_minute(self) -> None:
+        prices = stream(ConfigBuilder().with_timespan("minute"))
+        prices.state = {"AAPL": {"timestamp": "2024-03-11T23:58:00Z"}}  # 19:58 ET on 03-11
+        assert slices(prices) == [
+            {"ticker": "AAPL", "from": "1710201540000", "to": "2024-03-11", "page": 1}
+        ]
 
 
 @pytest.mark.now()
 class TestRequests:
-    first_page = {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11"}
+    first_page = {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11", "page": 1}
 
     def test_first_page_path(self) -> None:
         prices = stream(ConfigBuilder().with_timespan("minute", 15))
@@ -217,38 +229,57 @@ class TestRequests:
         )
         assert params["adjusted"] == "false"
 
-    def test_next_url_keeps_its_path_and_cursor_only(self) -> None:
-        token = stream().next_page_token(
-            page(
-                {
-                    "results": [],
-                    "next_url": "https://api.polygon.io/v2/aggs/ticker/AAPL/range/1/day/"
-                    "1709528400000/2024-03-11?cursor=bGltaXQ9MiZzb3J0PWFzYw&apiKey=leak"
-                    "&APIKEY=leak&adjusted=true&limit=2&sort=desc",
-                }
+    def test_next_url_becomes_the_next_slice_with_its_path_and_cursor_only(self) -> None:
+        prices = stream()
+        pages = iter(prices.stream_slices(sync_mode=SyncMode.incremental))
+        first = next(pages)
+        list(
+            prices.parse_response(
+                page(
+                    {
+                        "results": [],
+                        "next_url": "https://api.polygon.io/v2/aggs/ticker/AAPL/range/1/day/"
+                        "1709528400000/2024-03-11?cursor=bGltaXQ9MiZzb3J0PWFzYw&apiKey=leak"
+                        "&APIKEY=leak&adjusted=true&limit=2&sort=desc",
+                    }
+                ),
+                stream_state={},
+                stream_slice=first,
             )
         )
-        assert token == {
-            "path": "/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11",
-            "query": [("cursor", "bGltaXQ9MiZzb3J0PWFzYw")],
+        assert next(pages) == {
+            **self.first_page,
+            "page": 2,
+            "next_path": "/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11",
+            "next_query": [("cursor", "bGltaXQ9MiZzb3J0PWFzYw")],
         }
+        assert list(pages) == []  # the second page named no next_url: nothing was parsed
 
     def test_next_page_is_asked_on_our_host_with_our_params(self) -> None:
         prices = stream(ConfigBuilder().with_adjusted(False))
-        token = {
-            "path": "/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11",
-            "query": [("cursor", "abc==")],
+        following = {
+            **self.first_page,
+            "page": 2,
+            "next_path": "/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11",
+            "next_query": [("cursor", "abc==")],
         }
-        assert prices.path(stream_slice=self.first_page, next_page_token=token) == (
+        assert prices.path(stream_slice=following) == (
             "v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11"
         )
-        assert prices.request_params(
-            stream_state={}, stream_slice=self.first_page, next_page_token=token
-        ) == {"cursor": "abc==", "adjusted": "false", "sort": "asc", "limit": 50000}
+        assert prices.request_params(stream_state={}, stream_slice=following) == {
+            "cursor": "abc==",
+            "adjusted": "false",
+            "sort": "asc",
+            "limit": 50000,
+        }
 
     @pytest.mark.parametrize("body", [{"results": []}, {"next_url": None}, {"next_url": ""}, []])
     def test_no_next_url_means_last_page(self, body: Any) -> None:
-        assert stream().next_page_token(page(body)) is None
+        prices = stream()
+        pages = iter(prices.stream_slices(sync_mode=SyncMode.incremental))
+        first = next(pages)
+        list(prices.parse_response(page(body), stream_state={}, stream_slice=first))
+        assert list(pages) == []
 
     def test_timeouts(self) -> None:
         kwargs = stream(ConfigBuilder().with_request_timeout_seconds(12)).request_kwargs(

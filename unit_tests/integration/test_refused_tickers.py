@@ -128,7 +128,7 @@ def test_given_the_middle_ticker_refused_when_read_then_the_others_are_read_and_
         AirbyteStreamStatus.INCOMPLETE,
     ]
     assert log_messages(output, "WARN") == [
-        "MSFT: refused from 2024-03-01 to 2024-03-11 (reason above). Its later windows are "
+        "MSFT: refused from 2024-03-01 to 2024-03-11 (reason above). Its later pages are "
         "skipped; the other tickers are read, then the sync fails naming MSFT."
     ]
     assert API_KEY not in all_output(output)
@@ -204,64 +204,68 @@ def test_given_a_401_or_404_on_the_middle_ticker_when_read_then_stop_at_once(
     assert output.get_stream_statuses(STREAM)[-1] == AirbyteStreamStatus.INCOMPLETE
 
 
-def test_given_a_ticker_refused_in_its_first_window_when_read_then_its_second_is_not_asked(
+def paged(ticker: str, start: int, following: str) -> dict[str, Any]:
+    """A page of one hour bar whose next_url points at `following` (a path)."""
+    page = AggsResponseBuilder(ticker).with_bars(start)
+    page.with_next_url(f"https://api.polygon.io{following}?cursor=Y3Vyc29yMg")
+    return {"json": page.build_json()}
+
+
+def test_given_a_ticker_refused_on_its_first_page_when_read_then_no_later_page_is_asked(
     requests_mock: rm.Mocker,
 ) -> None:
-    """Hour bars from 2023-12-01 to 2024-03-08 take two windows per ticker."""
-    first, second = ("2023-12-01", "2024-02-15"), ("2024-02-16", "2024-03-08")
-    requests_mock.get(hourly_url("MSFT", *first), [refusal(403)])
-    requests_mock.get(hourly_url("MSFT", *second), [bars("MSFT", THU_2024_03_07_15H)])
-    requests_mock.get(hourly_url("AAPL", *first), [bars("AAPL", THU_2024_02_15_15H)])
-    requests_mock.get(hourly_url("AAPL", *second), [bars("AAPL", THU_2024_03_07_15H)])
+    """Hour bars from 2023-12-01 to 2024-03-08: each ticker's whole range is asked at once."""
+    whole = ("2023-12-01", "2024-03-08")
+    aapl_next = AggsRequestBuilder.aggs("AAPL", "1708030800000", "2024-03-08").with_timespan("hour")
+    requests_mock.get(hourly_url("MSFT", *whole), [refusal(403)])
+    requests_mock.get(
+        hourly_url("AAPL", *whole), [paged("AAPL", THU_2024_02_15_15H, aapl_next.path)]
+    )
+    requests_mock.get(aapl_next.url, [bars("AAPL", THU_2024_03_07_15H)])
     config = (
         ConfigBuilder()
         .with_tickers("MSFT", "AAPL")
         .with_timespan("hour")
-        .with_dates("2023-12-01", "2024-03-08")
+        .with_dates(*whole)
         .build()
     )
 
     output = read_stream(config, expect_failure=True)
 
     assert asked(requests_mock) == [
-        path(hourly_url("MSFT", *first)),
-        path(hourly_url("AAPL", *first)),
-        path(hourly_url("AAPL", *second)),
+        path(hourly_url("MSFT", *whole)),
+        path(hourly_url("AAPL", *whole)),
+        path(aapl_next.url),
     ]
     assert [(r["stock_ticker"], r["timestamp"]) for r in records(output)] == [
         ("AAPL", "2024-02-15T20:00:00Z"),
         ("AAPL", "2024-03-07T20:00:00Z"),
     ]
-    # A checkpoint after each window, the skipped one too, as after an empty window.
+    # A checkpoint after each page, the refused one too, as after an empty page.
     assert states(output) == [
-        saved_state("hour"),
         saved_state("hour"),
         saved_state("hour", AAPL="2024-02-15T20:00:00Z"),
         saved_state("hour", AAPL="2024-03-07T20:00:00Z"),
     ]
     failure_type, message = error_traces(output)[0]
     assert failure_type == FailureType.config_error
-    msft = bars_of("MSFT", "hour", "2023-12-01", "2024-02-15")
+    msft = bars_of("MSFT", "hour", *whole)
     assert message.startswith(
         refused("MSFT", 2, f"The API key works, but the plan does not cover {msft}:")
     )
 
 
-def test_given_a_ticker_refused_in_its_second_window_when_read_then_its_first_is_saved(
+def test_given_a_ticker_refused_on_its_second_page_when_read_then_its_first_is_saved(
     requests_mock: rm.Mocker,
 ) -> None:
-    """Hour bars from 2023-10-02 to 2024-03-08 take three windows per ticker. MSFT's plan stops
-    covering it at the second: its cursor stays on the first window's last bar, for the next
-    sync to resume from, and its third window is not asked."""
-    windows = [
-        ("2023-10-02", "2023-12-13"),
-        ("2023-12-14", "2024-02-29"),
-        ("2024-03-01", "2024-03-08"),
-    ]
+    """MSFT's plan stops covering it at its second page: its cursor stays on the first page's
+    last bar, for the next sync to resume from, and no later page is asked."""
     dec_13_15h = 1702497600000
-    requests_mock.get(hourly_url("MSFT", *windows[0]), [bars("MSFT", dec_13_15h)])
-    requests_mock.get(hourly_url("MSFT", *windows[1]), [refusal(403)])
-    requests_mock.get(hourly_url("MSFT", *windows[2]), [bars("MSFT", THU_2024_03_07_15H)])
+    second = AggsRequestBuilder.aggs("MSFT", "1702501200000", "2024-03-08").with_timespan("hour")
+    requests_mock.get(
+        hourly_url("MSFT", "2023-10-02", "2024-03-08"), [paged("MSFT", dec_13_15h, second.path)]
+    )
+    requests_mock.get(second.url, [refusal(403)])
     config = (
         ConfigBuilder()
         .with_tickers("MSFT")
@@ -272,15 +276,18 @@ def test_given_a_ticker_refused_in_its_second_window_when_read_then_its_first_is
 
     output = read_stream(config, expect_failure=True)
 
-    assert asked(requests_mock) == [path(hourly_url("MSFT", *w)) for w in windows[:2]]
+    assert asked(requests_mock) == [
+        path(hourly_url("MSFT", "2023-10-02", "2024-03-08")),
+        path(second.url),
+    ]
     assert [r["timestamp"] for r in records(output)] == ["2023-12-13T20:00:00Z"]
     saved = saved_state("hour", MSFT="2023-12-13T20:00:00Z")
-    assert states(output) == [saved, saved, saved]
+    assert states(output) == [saved, saved]
     # One ticker configured: the API's words alone, as when a refusal stopped the sync.
     assert error_traces(output)[0] == (
         FailureType.config_error,
-        "The API key works, but the plan does not cover MSFT hour bars from 2023-12-14 to "
-        f"2024-02-29: {NOT_ENTITLED}",
+        "The API key works, but the plan does not cover MSFT hour bars from "
+        f"2023-12-13T21:00:00Z to 2024-03-08: {NOT_ENTITLED}",
     )
 
 

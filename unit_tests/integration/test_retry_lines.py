@@ -36,9 +36,9 @@ def ok() -> dict[str, Any]:
 
 
 def lines_while_fetching(output: EntrypointOutput) -> list[str]:
-    """Every log line between the stream's start and its first record."""
+    """Every log line between the sync's plan and its first record."""
     lines = log_messages(output)
-    start = lines.index("Syncing stream: stock_prices ")
+    start = next(i for i, line in enumerate(lines) if line.startswith("Plan: "))
     end = lines.index("Marking stream stock_prices as RUNNING")
     return lines[start + 1 : end]
 

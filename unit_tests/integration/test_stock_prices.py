@@ -22,7 +22,6 @@ from unit_tests.helpers import (
     log_messages,
     read_stream,
     records,
-    records_and_states,
     saved_state,
     states,
 )
@@ -211,50 +210,20 @@ class TestPagination:
             "2024-03-08",
             "2024-03-11",
         ]
-        # One checkpoint for the window, after its last page.
-        assert states(output) == [saved_state(adjusted=False, AAPL="2024-03-11T04:00:00Z")]
-        assert "AAPL: 4 bars from 2024-03-01 to 2024-03-11 in 3 requests." in log_messages(output)
+        # A checkpoint after every page.
+        assert states(output) == [
+            saved_state(adjusted=False, AAPL="2024-03-01T05:00:00Z"),
+            saved_state(adjusted=False, AAPL="2024-03-04T05:00:00Z"),
+            saved_state(adjusted=False, AAPL="2024-03-11T04:00:00Z"),
+        ]
+        assert (
+            "AAPL page 3: 2 bars from 2024-03-08 to 2024-03-11; done, 4 bars in 3 requests."
+            in log_messages(output)
+        )
         assert sent_requests(requests_mock) == exactly(aggs().with_adjusted(False), page_2, page_3)
 
 
-class TestWindows:
-    def test_given_a_year_of_minute_bars_when_read_then_five_windows_and_a_checkpoint_after_each(
-        self, requests_mock: rm.Mocker
-    ) -> None:
-        window_bars = {
-            ("2023-01-01", "2023-03-19"): 1679083140000,  # 2023-03-17T19:59Z
-            ("2023-03-20", "2023-06-01"): 1685649540000,  # 2023-06-01T19:59Z
-            ("2023-06-02", "2023-08-16"): 1692215940000,  # 2023-08-16T19:59Z
-            ("2023-08-17", "2023-10-30"): 1698695940000,  # 2023-10-30T19:59Z
-            ("2023-10-31", "2023-12-31"): 1703883540000,  # 2023-12-29T20:59Z
-        }
-        for (start, end), last_bar in window_bars.items():
-            mock(
-                requests_mock,
-                aggs(start=start, end=end).with_timespan("minute"),
-                AggsResponseBuilder().with_bars(last_bar),
-            )
-
-        output = read_stream(
-            ConfigBuilder().with_timespan("minute").with_dates("2023-01-01", "2023-12-31").build()
-        )
-
-        assert records_and_states(output) == [
-            ("record", "2023-03-17T19:59:00Z"),
-            ("state", saved_state(timespan="minute", AAPL="2023-03-17T19:59:00Z")),
-            ("record", "2023-06-01T19:59:00Z"),
-            ("state", saved_state(timespan="minute", AAPL="2023-06-01T19:59:00Z")),
-            ("record", "2023-08-16T19:59:00Z"),
-            ("state", saved_state(timespan="minute", AAPL="2023-08-16T19:59:00Z")),
-            ("record", "2023-10-30T19:59:00Z"),
-            ("state", saved_state(timespan="minute", AAPL="2023-10-30T19:59:00Z")),
-            ("record", "2023-12-29T20:59:00Z"),
-            ("state", saved_state(timespan="minute", AAPL="2023-12-29T20:59:00Z")),
-        ]
-        assert sent_requests(requests_mock) == exactly(
-            *(aggs(start=start, end=end).with_timespan("minute") for start, end in window_bars)
-        )
-
+class TestWholeRanges:
     def test_given_daily_bars_over_ten_years_when_read_then_one_request_per_ticker(
         self, requests_mock: rm.Mocker
     ) -> None:
