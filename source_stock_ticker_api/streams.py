@@ -48,7 +48,9 @@ from source_stock_ticker_api.bars import (
 from source_stock_ticker_api.cdk_overrides import records_as_messages
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
+from source_stock_ticker_api.grouped import GroupedReads, reads_grouped
 from source_stock_ticker_api.messages import counted, refused_tickers_message
+from source_stock_ticker_api.records import bar_records
 from source_stock_ticker_api.state import (
     SETTINGS_KEY,
     bar_settings,
@@ -104,6 +106,19 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._refusal: str | None = None  # the API's refusal of the window being read
         self._refused: dict[str, str] = {}  # ticker -> the words of its refusal, this sync
         self._ticker_read: _TickerRead | None = None
+        # Grouped daily reads (grouped.py, planner.py): day bars only.
+        self._grouped = (
+            GroupedReads(
+                config,
+                authenticator,
+                api_budget,
+                (CONNECT_TIMEOUT_SECONDS, config.request_timeout_seconds),
+                self._refused,
+                self.logger,
+            )
+            if reads_grouped(config)
+            else None
+        )
         super().__init__(authenticator=authenticator, api_budget=api_budget)
 
     @property
@@ -168,6 +183,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         else:
             self._state = {}
         after_end_ms = to_ms(day_start(config.end_date + timedelta(days=1)))
+        pending: dict[str, int] = {}  # ticker -> Unix ms of the first bar to read
         for ticker in config.tickers:
             first_ms = to_ms(day_start(config.start_date))
             entry = self._state.get(ticker)
@@ -184,7 +200,13 @@ class StockPrices(HttpStream, CheckpointMixin):
                     continue
                 if cursor_ms >= first_ms:  # an older cursor predates every bar in range
                     first_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier)
-            first_day = datetime.fromtimestamp(first_ms / 1000, NEW_YORK).date()
+            pending[ticker] = first_ms
+        if self._grouped is not None:  # grouped daily: the planner's days first (grouped.py)
+            plan = self._grouped.plan({t: _day_of(ms) for t, ms in pending.items()}, clock.now())
+            yield from self._grouped.slices()
+            pending = {ticker: pending[ticker] for ticker in plan.per_ticker}
+        for ticker, first_ms in pending.items():
+            first_day = _day_of(first_ms)
             for window in windows(first_day, config.end_date, config.timespan):
                 start_ms = max(first_ms, to_ms(day_start(window.first)))
                 exact_day = start_ms == to_ms(day_start(window.first))
@@ -246,12 +268,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any]]:
-        """The page's bars as records (read_records wraps them into messages).
-
-        A field the API leaves out (`vwap`, `transactions`) is left out of the record, not set
-        to None: the CDK's serializer would drop it, and cdk_overrides.record_json relies on
-        data holding no None.
-        """
+        """The page's bars as records (read_records wraps them into messages)."""
         assert stream_slice is not None
         if not response.ok:  # a refusal the error handler let through: no bars (see read_records)
             return
@@ -259,27 +276,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         results = self._bodies.of(response).get("results") or ()
         self._window_pages += 1
         self._window_records += len(results)
-        render = self._formatter.render
-        for bar in results:
-            timestamp, day = render(bar["t"])
-            close, vwap, transactions = bar["c"], bar.get("vw"), bar.get("n")
-            data = {
-                "stock_ticker": ticker,
-                "date": day,
-                "timestamp": timestamp,
-                "price": close,
-                "open": bar["o"],
-                "high": bar["h"],
-                "low": bar["l"],
-                "close": close,
-                "volume": bar["v"],
-                "vwap": vwap,
-                "transactions": transactions,
-                "otc": bar.get("otc", False),
-            }
-            if vwap is None or transactions is None:
-                data = {key: value for key, value in data.items() if value is not None}
-            yield data
+        yield from bar_records(ticker, results, self._formatter.render)
         self._advance_cursor(ticker, results)
 
     def _advance_cursor(self, ticker: str, results: Sequence[Mapping[str, Any]]) -> None:
@@ -336,6 +333,11 @@ class StockPrices(HttpStream, CheckpointMixin):
         A ticker the API refused is not asked again in this sync: its plan will not change.
         """
         assert stream_slice is not None
+        if "day" in stream_slice:  # a grouped day (grouped.py)
+            assert self._grouped is not None
+            day_records = self._grouped.read_day(stream_slice, self._advance_cursor)
+            yield from records_as_messages(self.name, day_records)
+            return
         ticker = stream_slice["ticker"]
         if ticker in self._refused:
             return
@@ -373,6 +375,11 @@ class StockPrices(HttpStream, CheckpointMixin):
                 f"{seen.ticker}: the API returned no bars from {readable_point(seen.first)} to "
                 f"{seen.last}, a range with trading days. Check the symbol."
             )
+
+
+def _day_of(ms: int) -> date:
+    """The New York date of Unix ms `ms`."""
+    return datetime.fromtimestamp(ms / 1000, NEW_YORK).date()
 
 
 def _has_past_trading_day(stream_slice: Mapping[str, Any]) -> bool:

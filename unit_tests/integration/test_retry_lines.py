@@ -43,6 +43,12 @@ def lines_while_fetching(output: EntrypointOutput) -> list[str]:
     return lines[start + 1 : end]
 
 
+# The plan of every daily sync of one ticker, logged before its first request (planner.py).
+ONE_TICKER_PLAN = (
+    "Plan: 0 grouped-daily requests for 0 tickers, 1 per-ticker request (AAPL): 1 request in all."
+)
+
+
 def retrying(message: str, seconds: int) -> str:
     return f"{message} Retrying in {seconds} s."
 
@@ -106,6 +112,6 @@ def test_given_retried_failures_when_read_then_one_true_line_per_retry_with_its_
 
     output = read_stream(ConfigBuilder().with_requests_per_minute(requests_per_minute).build())
 
-    assert lines_while_fetching(output) == expected_lines
+    assert lines_while_fetching(output) == [ONE_TICKER_PLAN, *expected_lines]
     assert waits(sleeps) == expected_waits  # the pause each line names is the pause taken
     assert len(records(output)) == 1

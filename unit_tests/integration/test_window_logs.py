@@ -70,7 +70,9 @@ def test_given_a_resumed_minute_window_when_read_then_its_start_is_an_iso_instan
 def test_given_counts_of_zero_one_and_more_when_read_then_each_noun_in_the_right_number(
     requests_mock: rm.Mocker,
 ) -> None:
-    aapl = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-12")
+    # Hour bars: with day bars, a range holding only today's session would not be read at all
+    # (planner.py), and this test is about "0 bars".
+    aapl = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-12").with_timespan("hour")
     requests_mock.get(
         aapl.url,
         [
@@ -78,17 +80,22 @@ def test_given_counts_of_zero_one_and_more_when_read_then_each_noun_in_the_right
             bars("AAPL", MON_2024_03_11),
         ],
     )
-    msft = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-12")
+    msft = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-12").with_timespan("hour")
     requests_mock.get(msft.url, [bars("MSFT", FRI_2024_03_08)])
     # Today's window: no finished trading day in it, so no warning either.
-    today = AggsRequestBuilder.aggs("NVDA", "2024-03-12", "2024-03-12")
+    today = AggsRequestBuilder.aggs("NVDA", "2024-03-12", "2024-03-12").with_timespan("hour")
     requests_mock.get(today.url, [bars("NVDA")])
     state = (
         StateBuilder()
-        .with_stream_state(STREAM, {"NVDA": {"timestamp": "2024-03-11T04:00:00Z"}})
+        .with_stream_state(STREAM, {"NVDA": {"timestamp": "2024-03-12T03:00:00Z"}})
         .build()
     )
-    config = ConfigBuilder().with_tickers("AAPL", "MSFT", "NVDA").with_end_date("2024-03-12")
+    config = (
+        ConfigBuilder()
+        .with_tickers("AAPL", "MSFT", "NVDA")
+        .with_end_date("2024-03-12")
+        .with_timespan("hour")
+    )
 
     output = read_stream(config.build(), state=state)
 
