@@ -52,15 +52,17 @@ def read(
     )
 
 
-def cursors(tickers: list[str], timestamp: str, **settings: Any) -> list[dict[str, Any]]:
+def same_cursor(tickers: list[str], timestamp: str, adjusted: bool = True) -> dict[str, Any]:
+    """The stream state with the same cursor for every ticker."""
+    settings = {"timespan": "day", "multiplier": 1, "adjusted": adjusted}
+    return {"bar_settings": settings, **{t: {"timestamp": timestamp} for t in tickers}}
+
+
+def cursors(tickers: list[str], timestamp: str, adjusted: bool = True) -> list[dict[str, Any]]:
     """A state file holding the same cursor for every ticker."""
-    state = saved_state(**settings, **dict.fromkeys(tickers, timestamp))
-    return [
-        {
-            "type": "STREAM",
-            "stream": {"stream_descriptor": {"name": "stock_prices"}, "stream_state": state},
-        }
-    ]
+    state = same_cursor(tickers, timestamp, adjusted)
+    descriptor = {"stream_descriptor": {"name": "stock_prices"}, "stream_state": state}
+    return [{"type": "STREAM", "stream": descriptor}]
 
 
 def paths(sandbox: Sandbox) -> list[str]:
@@ -88,7 +90,7 @@ def test_twenty_tickers_one_day_behind_take_one_request(sandbox: Sandbox, tmp_pa
     assert run.returncode == 0, run.stderr
     assert paths(sandbox) == [f"{GROUPED}2024-03-08"]
     assert run.records == expected(sandbox, TWENTY, "2024-03-08", "2024-03-08")
-    assert run.states[-1] == saved_state(**dict.fromkeys(TWENTY, FRI))
+    assert run.states[-1] == same_cursor(TWENTY, FRI)
     assert plan_lines(run) == [
         "Plan: 1 grouped-daily request (2024-03-08) for 20 tickers, 0 per-ticker requests: "
         "1 request in all."
@@ -128,7 +130,7 @@ def test_seventeen_tickers_behind_and_three_new_take_one_grouped_and_three_reque
         sandbox, new, "2022-03-09", "2024-03-09"
     )
     assert run.records == want
-    assert run.states[-1] == saved_state(**dict.fromkeys(TWENTY, FRI))
+    assert run.states[-1] == same_cursor(TWENTY, FRI)
     assert plan_lines(run) == [
         f"Plan: 1 grouped-daily request (2024-03-08) for 17 tickers, 3 per-ticker requests "
         f"({', '.join(new)}): 4 requests in all."
@@ -147,11 +149,12 @@ def test_grouped_and_per_ticker_reads_give_the_same_records_and_state(
     requests, fewer than 5 grouped ones: two such syncs read the same days per ticker. On
     Friday evening, Friday's bar is final but not complete: read, and not saved, by both."""
     sandbox.set_now(now)
-    settings = {"adjusted": adjusted}
 
     def sync(tickers: list[str]) -> ConnectorRun:
-        config = sandbox_config(sandbox, tickers=tickers, start_date="2024-01-02", **settings)
-        state = cursors(tickers, "2024-03-01T05:00:00Z", **settings)
+        config = sandbox_config(
+            sandbox, tickers=tickers, start_date="2024-01-02", adjusted=adjusted
+        )
+        state = cursors(tickers, "2024-03-01T05:00:00Z", adjusted)
         run = read(sandbox, tmp_path, config, state, now)
         assert run.returncode == 0, run.stderr
         return run
@@ -167,7 +170,7 @@ def test_grouped_and_per_ticker_reads_give_the_same_records_and_state(
     merged = {**first.states[-1], **second.states[-1]}
     assert grouped.states[-1] == merged
     last_complete = FRI if now == SATURDAY else THU
-    assert merged == saved_state(**settings, **dict.fromkeys(MIXED, last_complete))
+    assert merged == same_cursor(MIXED, last_complete, adjusted)
 
 
 def test_an_unknown_symbol_and_a_day_in_session_then_the_next_syncs(
@@ -248,5 +251,5 @@ def test_a_sync_killed_between_grouped_days_resumes_without_a_gap(
     assert sorted(union.values(), key=lambda r: (r["date"], r["stock_ticker"])) == sorted(
         want, key=lambda r: (r["date"], r["stock_ticker"])
     )
-    assert resumed.states[-1] == saved_state(**dict.fromkeys(tickers, FRI))
+    assert resumed.states[-1] == same_cursor(tickers, FRI)
     assert last_state_message(resumed)[0]["stream"]["stream_state"] == resumed.states[-1]
