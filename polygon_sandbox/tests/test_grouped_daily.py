@@ -15,9 +15,9 @@ SIXTEEN_HOURS_MS = 16 * 3_600_000
 
 
 def grouped_bars(
-    sandbox: Sandbox, http: requests.Session, day: str, **params: str
+    sandbox: Sandbox, http: requests.Session, day: str, adjusted: str = "true"
 ) -> dict[str, dict[str, object]]:
-    body = get(http, f"{sandbox.url}{GROUPED}{day}", include_otc="true", **params).json()
+    body = get(http, f"{sandbox.url}{GROUPED}{day}", include_otc="true", adjusted=adjusted).json()
     assert "next_url" not in body  # never paginated
     return {bar.pop("T"): bar for bar in body["results"]}
 
