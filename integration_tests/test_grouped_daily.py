@@ -222,10 +222,9 @@ def test_an_unknown_symbol_and_a_day_in_session_then_the_next_syncs(
 def test_a_sync_killed_between_grouped_days_resumes_without_a_gap(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    tickers = MIXED
-    config = sandbox_config(sandbox, tickers=tickers, start_date="2024-01-02")
-    state = cursors(tickers, "2024-02-23T05:00:00Z")  # ten trading days behind
-    want = expected(sandbox, tickers, "2024-02-26", "2024-03-08")
+    config = sandbox_config(sandbox, tickers=TWENTY, start_date="2024-01-02")
+    state = cursors(TWENTY, "2024-02-29T05:00:00Z")  # six trading days behind
+    want = expected(sandbox, TWENTY, "2024-03-01", "2024-03-08")
 
     killed = stream_connector(
         "read",
@@ -234,7 +233,7 @@ def test_a_sync_killed_between_grouped_days_resumes_without_a_gap(
         catalog=catalog(),
         state=state,
         now=SATURDAY,
-        kill_after_records=8 * 3 + 5,
+        kill_after_records=20 * 3 + 5,
     )
     assert killed.killed
     saved = killed.state_messages()
@@ -245,11 +244,13 @@ def test_a_sync_killed_between_grouped_days_resumes_without_a_gap(
     )
 
     assert resumed.returncode == 0, resumed.stderr
-    assert len(paths(sandbox)) == 7  # the ten days less the three saved
-    key = ("stock_ticker", "timestamp")
-    union = {tuple(r[k] for k in key): r for r in killed.records + resumed.records}
-    assert sorted(union.values(), key=lambda r: (r["date"], r["stock_ticker"])) == sorted(
-        want, key=lambda r: (r["date"], r["stock_ticker"])
-    )
-    assert resumed.states[-1] == same_cursor(tickers, FRI)
+    assert paths(sandbox) == [f"{GROUPED}2024-03-0{day}" for day in (6, 7, 8)]
+    assert {r["date"] for r in resumed.records} == {"2024-03-06", "2024-03-07", "2024-03-08"}
+    union = {(r["stock_ticker"], r["timestamp"]): r for r in killed.records + resumed.records}
+    assert sorted(union.values(), key=order) == sorted(want, key=order)
+    assert resumed.states[-1] == same_cursor(TWENTY, FRI)
     assert last_state_message(resumed)[0]["stream"]["stream_state"] == resumed.states[-1]
+
+
+def order(record: dict[str, Any]) -> tuple[str, str]:
+    return record["date"], record["stock_ticker"]

@@ -254,3 +254,17 @@ def test_given_minute_bars_when_read_then_nothing_is_read_grouped(
 
     assert all("/range/1/minute/" in url for _, url, _, _ in sent_requests(requests_mock))
     assert len(sent_requests(requests_mock)) == 2
+
+
+def test_given_a_full_refresh_of_two_days_when_read_then_they_are_read_grouped(
+    requests_mock: rm.Mocker,
+) -> None:
+    requests_mock.get(grouped_url("2024-03-07"), json=day_body(THU_CLOSE, *TICKERS))
+    requests_mock.get(grouped_url("2024-03-08"), json=day_body(FRI_CLOSE, *TICKERS))
+    refresh = config().with_dates("2024-03-07", "2024-03-08").build()
+
+    output = read_stream(refresh, SyncMode.full_refresh, state=behind(AAPL=FRI))
+
+    assert sent_requests(requests_mock) == [grouped("2024-03-07"), grouped("2024-03-08")]
+    assert len(records(output)) == 6
+    assert states(output)[-1] == saved_state(AAPL=FRI, MSFT=FRI, TSLA=FRI)
