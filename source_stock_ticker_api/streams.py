@@ -1,4 +1,6 @@
-"""The `stock_prices` stream: custom bars per ticker from the aggregates endpoint.
+"""The `stock_prices` stream: custom bars per ticker from the aggregates endpoint, and daily
+bars of many tickers at once from the grouped daily endpoint when that takes fewer requests
+(planner.py, grouped.py).
 
 API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
 """
