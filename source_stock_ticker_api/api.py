@@ -91,7 +91,8 @@ def api_reason(response: requests.Response) -> str:
 
 
 def describe_request(url: str | None) -> str:
-    """'AAPL day bars from 2024-01-02 to 2024-03-01' from a custom-bars URL; never the query.
+    """'AAPL day bars from 2024-01-02 to 2024-03-01' from a custom-bars URL, 'the grouped daily
+    bars of 2024-03-04' from a grouped one; never the query.
 
     The path may sit below a prefix of the configured api_url (a proxy's, say).
     """
@@ -105,6 +106,9 @@ def describe_request(url: str | None) -> str:
         ticker, multiplier, timespan, start, end = found[2], found[4], found[5], found[6], found[7]
         size = timespan if multiplier == "1" else f"{multiplier}-{timespan}"
         return f"{ticker} {size} bars from {readable_point(start)} to {readable_point(end)}"
+    # .../v2/aggs/grouped/locale/{locale}/market/{market}/{date}
+    if len(found) >= 7 and found[1] == "grouped":
+        return f"the grouped daily bars of {found[6]}"
     return "the request"
 
 

@@ -94,17 +94,18 @@ def refused_tickers_message(refusals: Mapping[str, str], ticker_count: int) -> s
     """The one error of a sync in which the API refused some tickers and the others were read.
 
     `refusals` maps each refused ticker to the words of its refusal, in the order they came.
-    With one ticker configured, those words alone, as when a refusal stopped the sync.
+    With one ticker configured, those words alone, as when a refusal stopped the sync. Words
+    said for several tickers (one refused grouped day) are quoted once.
     """
-    told = list(refusals.values())
+    told = list(dict.fromkeys(refusals.values()))
     if ticker_count == 1:
         return told[0]
     names = ", ".join(refusals)
-    if len(told) == ticker_count:
+    if len(refusals) == ticker_count:
         head = f"The API refused all {ticker_count} tickers ({names})."
     else:
         head = (
-            f"The API refused {names} ({len(told)} of {ticker_count} tickers); "
+            f"The API refused {names} ({len(refusals)} of {ticker_count} tickers); "
             "every other ticker was read and saved."
         )
     more = ["The log has the reason for each of the others."] if told[REFUSALS_QUOTED:] else []

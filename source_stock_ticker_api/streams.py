@@ -1,4 +1,6 @@
-"""The `stock_prices` stream: custom bars per ticker from the aggregates endpoint.
+"""The `stock_prices` stream: custom bars per ticker from the aggregates endpoint, and daily
+bars of many tickers at once from the grouped daily endpoint when that takes fewer requests
+(planner.py, grouped.py).
 
 API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
 """
@@ -57,8 +59,10 @@ from source_stock_ticker_api.cdk_overrides import records_as_messages
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
 from source_stock_ticker_api.estimates import Estimate, estimate
+from source_stock_ticker_api.grouped import GroupedReads, reads_grouped
 from source_stock_ticker_api.markets import STOCKS, Market
 from source_stock_ticker_api.messages import counted, refused_tickers_message
+from source_stock_ticker_api.records import bar_records
 from source_stock_ticker_api.state import (
     SETTINGS_KEY,
     bar_settings,
@@ -112,11 +116,26 @@ class SyncPlan:
     tickers: list[TickerPlan]
     idle: list[str]  # nothing can be new for them: the market has not been open since
     horizon_ms: int  # bars starting from here on do not exist yet, or are after end_date
+    # Read with the grouped daily endpoint (planner.py): one request a day for all of them.
+    grouped_tickers: int = 0
+    grouped_days: int = 0  # left to read
+    grouped_bars: int = 0  # left to read: one per ticker and day, at most
+    grouped_read: Estimate = Estimate()  # bars read, and days read as requests
 
     def left(self) -> Estimate:
-        total = Estimate()
+        total = Estimate(self.grouped_bars, self.grouped_days)
         for ticker in self.tickers:
             total += ticker.left
+        return total
+
+    def requests_left(self, page_limit: int) -> int:
+        return self.grouped_days + sum(t.left.requests(page_limit) for t in self.tickers)
+
+    def read(self) -> Estimate:
+        """Bars read so far, and the requests that read them."""
+        total = self.grouped_read
+        for ticker in self.tickers:
+            total += Estimate(ticker.bars, ticker.requests)
         return total
 
 
@@ -158,6 +177,19 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._refusal: str | None = None  # the API's refusal of the page being read
         self._refused: dict[str, str] = {}  # ticker -> the words of its refusal, this sync
         self._ticker_read: _TickerRead | None = None
+        # Grouped daily reads (grouped.py, planner.py): day bars only.
+        self._grouped = (
+            GroupedReads(
+                config,
+                authenticator,
+                api_budget,
+                (CONNECT_TIMEOUT_SECONDS, config.request_timeout_seconds),
+                self._refused,
+                self.logger,
+            )
+            if reads_grouped(config)
+            else None
+        )
         super().__init__(authenticator=authenticator, api_budget=api_budget)
 
     @property
@@ -245,6 +277,14 @@ class StockPrices(HttpStream, CheckpointMixin):
             plan.tickers.append(
                 TickerPlan(ticker, first_ms, start, config.end_date.isoformat(), pending)
             )
+        if self._grouped is not None:  # day bars: grouped days where they cost less
+            grouped = self._grouped.plan(
+                {t.ticker: _day_of(t.first_ms) for t in plan.tickers}, clock.now()
+            )
+            plan.tickers = [t for t in plan.tickers if t.ticker in grouped.per_ticker]
+            plan.grouped_tickers = len(grouped.grouped)
+            plan.grouped_days = len(grouped.days)
+            plan.grouped_bars = sum(len(grouped.tickers_on(day)) for day in grouped.days)
         return plan
 
     def _estimate(self, start_ms: int, end_ms: int) -> Estimate:
@@ -263,6 +303,8 @@ class StockPrices(HttpStream, CheckpointMixin):
         The plan made by `read` (or a new one, outside a sync).
         """
         plan = self._plan if self._plan is not None else self.plan(sync_mode)
+        if self._grouped is not None:  # the planner's grouped days first (grouped.py)
+            yield from self._grouped.slices()
         for ticker in plan.tickers:
             yield from self._ticker_pages(ticker)
 
@@ -344,28 +386,10 @@ class StockPrices(HttpStream, CheckpointMixin):
         results = body.get("results") or ()
         if results:
             self._page = _Page(len(results), results[0]["t"], results[-1]["t"])
-        render = self._formatter.render
-        for bar in results:
-            timestamp, day = render(bar["t"])
-            close, vwap, transactions = bar["c"], bar.get("vw"), bar.get("n")
-            data = {
-                "stock_ticker": ticker,
-                "date": day,
-                "timestamp": timestamp,
-                "price": close,
-                "open": bar["o"],
-                "high": bar["h"],
-                "low": bar["l"],
-                "close": close,
-                "volume": bar["v"],
-                "vwap": vwap,
-                "transactions": transactions,
-                "otc": bar.get("otc", False),
-            }
-            if vwap is None or transactions is None:
-                data = {key: value for key, value in data.items() if value is not None}
+        data: Mapping[str, Any] | None = None
+        for data in bar_records(ticker, results, self._formatter.render):
             yield data
-        if results:
+        if data is not None:
             self._record_bytes = len(orjson.dumps(data))
         self._advance_cursor(ticker, results)
 
@@ -402,9 +426,10 @@ class StockPrices(HttpStream, CheckpointMixin):
         """
         plan = self._plan = self.plan(configured_stream.sync_mode)
         planned = plan.left()
-        requests_planned = sum(t.left.requests(self._page_limit) for t in plan.tickers)
+        requests_planned = plan.requests_left(self._page_limit)
+        to_read = len(plan.tickers) + plan.grouped_tickers
         self.logger.info(
-            f"Plan: {counted(len(plan.tickers), 'ticker')} to read, about "
+            f"Plan: {counted(to_read, 'ticker')} to read, about "
             f"{counted(planned.bars, 'bar')} in about {counted(requests_planned, 'request')}"
             f"{_idle_words(plan.idle)}."
         )
@@ -413,8 +438,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             configured_stream, logger, slice_logger, stream_state, state_manager, internal_config
         )
         self._end_ticker()
-        bars = sum(t.bars for t in plan.tickers)
-        requests_made = sum(t.requests for t in plan.tickers)
+        bars, requests_made = plan.read().bars, plan.read().base
         self.logger.info(
             f"Totals: {counted(bars, 'bar')} in {counted(requests_made, 'request')} "
             f"(planned: about {counted(planned.bars, 'bar')} in about "
@@ -432,7 +456,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         and those the plan still expects, so the platform can draw a progress bar."""
         if self._plan is None:
             return
-        rows = sum(t.bars for t in self._plan.tickers) + self._plan.left().bars
+        rows = self._plan.read().bars + self._plan.left().bars
         estimated = (rows, rows * self._record_bytes)
         if estimated == self._estimated:
             return
@@ -464,6 +488,9 @@ class StockPrices(HttpStream, CheckpointMixin):
         A refused page names no next page: the ticker's plan will not change in this sync.
         """
         assert stream_slice is not None
+        if "day" in stream_slice:
+            yield from self._read_grouped_day(stream_slice)
+            return
         ticker = stream_slice["ticker"]
         seen = self._ticker_read
         if seen is None or seen.ticker != ticker:
@@ -491,6 +518,18 @@ class StockPrices(HttpStream, CheckpointMixin):
             seen.bars += self._page.bars
             if not (seen.bars or seen.past_trading_day):
                 seen.past_trading_day = _has_past_trading_day(stream_slice)
+        yield from self._estimate_message()
+
+    def _read_grouped_day(self, stream_slice: Mapping[str, Any]) -> Iterator[StreamData]:
+        """One grouped day (grouped.py): its records, then the plan's new estimate."""
+        assert self._grouped is not None
+        day_records = list(self._grouped.read_day(stream_slice, self._advance_cursor))
+        yield from records_as_messages(self.name, day_records)
+        plan = self._plan
+        if plan is not None:
+            plan.grouped_read += Estimate(len(day_records), 1)
+            plan.grouped_days = max(0, plan.grouped_days - 1)
+            plan.grouped_bars = max(0, plan.grouped_bars - len(stream_slice["tickers"]))
         yield from self._estimate_message()
 
     def _ticker_plan(self, ticker: str) -> TickerPlan | None:
@@ -540,6 +579,11 @@ class StockPrices(HttpStream, CheckpointMixin):
                 f"{seen.ticker}: the API returned no bars from {readable_point(seen.first)} to "
                 f"{seen.last}, a range with trading days. Check the symbol."
             )
+
+
+def _day_of(ms: int) -> date:
+    """The New York date of Unix ms `ms`."""
+    return datetime.fromtimestamp(ms / 1000, NEW_YORK).date()
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,9 @@ def test_given_minute_bars_when_read_then_the_line_names_the_first_and_last_bar(
 def test_given_counts_of_zero_one_and_more_when_read_then_each_noun_in_the_right_number(
     requests_mock: rm.Mocker,
 ) -> None:
-    aapl = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-12")
+    # Hour bars: with day bars, a range holding only today's session would not be read at all
+    # (planner.py), and this test is about "0 bars".
+    aapl = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-12").with_timespan("hour")
     requests_mock.get(
         aapl.url,
         [
@@ -88,24 +90,31 @@ def test_given_counts_of_zero_one_and_more_when_read_then_each_noun_in_the_right
             bars("AAPL", MON_2024_03_11),
         ],
     )
-    msft = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-12")
+    msft = AggsRequestBuilder.aggs("MSFT", "2024-03-01", "2024-03-12").with_timespan("hour")
     requests_mock.get(msft.url, [bars("MSFT", FRI_2024_03_08)])
     # Today's range: no finished trading day in it, so no warning either.
-    today = AggsRequestBuilder.aggs("NVDA", "2024-03-12", "2024-03-12")
+    today = AggsRequestBuilder.aggs("NVDA", "2024-03-12", "2024-03-12").with_timespan("hour")
     requests_mock.get(today.url, [bars("NVDA")])
     state = (
         StateBuilder()
-        .with_stream_state(STREAM, {"NVDA": {"timestamp": "2024-03-11T04:00:00Z"}})
+        .with_stream_state(STREAM, {"NVDA": {"timestamp": "2024-03-12T03:00:00Z"}})
         .build()
     )
-    config = ConfigBuilder().with_tickers("AAPL", "MSFT", "NVDA").with_end_date("2024-03-12")
+    config = (
+        ConfigBuilder()
+        .with_tickers("AAPL", "MSFT", "NVDA")
+        .with_end_date("2024-03-12")
+        .with_timespan("hour")
+    )
 
     output = read_stream(config.build(), state=state)
 
     assert page_lines(output) == [
-        "AAPL page 1: 1 bar from 2024-03-08 to 2024-03-08; more follow.",
-        "AAPL page 2: 1 bar from 2024-03-11 to 2024-03-11; done, 2 bars in 2 requests.",
-        "MSFT page 1: 1 bar from 2024-03-08 to 2024-03-08; done, 1 bar in 1 request.",
+        "AAPL page 1: 1 bar from 2024-03-08T05:00:00Z to 2024-03-08T05:00:00Z; more follow.",
+        "AAPL page 2: 1 bar from 2024-03-11T04:00:00Z to 2024-03-11T04:00:00Z; done, 2 bars in "
+        "2 requests.",
+        "MSFT page 1: 1 bar from 2024-03-08T05:00:00Z to 2024-03-08T05:00:00Z; done, 1 bar in "
+        "1 request.",
         "NVDA page 1: 0 bars from 2024-03-12 to 2024-03-12; done, 0 bars in 1 request.",
     ]
     assert log_messages(output, "WARN") == []

@@ -162,58 +162,24 @@ class TestNoCallWhenNothingCanBeNew:
     @pytest.mark.parametrize(
         ("now", "asked"),
         [
-            ("2024-03-13T03:00:00Z", False),  # Tuesday 23:00 in New York: the night
-            ("2024-03-13T07:59:00Z", False),  # Wednesday 03:59: still closed
-            ("2024-03-13T08:01:00Z", True),  # Wednesday 04:01: a bar may have started
+            ("2024-03-12T07:30:00Z", False),  # Tuesday 03:30 in New York: closed since 20:00
+            ("2024-03-12T08:30:00Z", True),  # 04:30: Tuesday's first hour bar has started
         ],
     )
     @pytest.mark.now()
-    def test_given_a_night_when_minute_bars_are_synced_then_no_request_until_the_market_opens(
+    def test_given_the_last_hour_bar_of_the_session_when_synced_before_the_open_then_no_request(
         self, requests_mock: rm.Mocker, frozen_clock: Any, now: str, asked: bool
     ) -> None:
+        """Hour bars: daily bars of a day still in session are the grouped planner's to leave
+        for the next sync (test_grouped_daily.py)."""
         frozen_clock.move_to(now)
-        # Tuesday 2024-03-12, 19:59 in New York: the day's last extended-hours bar.
-        cursor = "2024-03-12T23:59:00Z"
-        wednesday = minute_aggs("AAPL", "1710288000000", "2024-03-13")  # Tue 20:00 on
-        requests_mock.get(wednesday.url, json=AggsResponseBuilder().with_bars().build_json())
-        config = ConfigBuilder().with_timespan("minute").without("end_date")
-
-        read_stream(config.build(), state=state(AAPL=cursor))
-
-        expected: list[SentRequest] = [wednesday.sent()] if asked else []
-        assert sent_requests(requests_mock) == expected
-
-    @pytest.mark.now("2024-03-29T19:00:00Z")  # Good Friday, 15:00 in New York: NYSE closed
-    def test_given_a_holiday_when_daily_bars_are_synced_then_no_request(
-        self, requests_mock: rm.Mocker
-    ) -> None:
-        thursday = "2024-03-28T04:00:00Z"
-
-        output = read_stream(
-            ConfigBuilder().without("end_date").build(), state=state(AAPL=thursday)
-        )
-
-        assert records(output) == []
-        assert states(output) == [saved_state(AAPL=thursday)]
-        assert sent_requests(requests_mock) == []
-
-    @pytest.mark.parametrize(
-        ("now", "asked"),
-        [
-            ("2024-03-12T07:30:00Z", False),  # Tuesday 03:30 in New York: Monday's bar is final
-            ("2024-03-12T08:30:00Z", True),  # 04:30: Tuesday's bar may have started
-        ],
-    )
-    @pytest.mark.now()
-    def test_given_the_last_daily_bar_final_when_synced_before_the_open_then_no_request(
-        self, requests_mock: rm.Mocker, frozen_clock: Any, now: str, asked: bool
-    ) -> None:
-        frozen_clock.move_to(now)
-        tuesday = AggsRequestBuilder.aggs("AAPL", "2024-03-12", "2024-03-12")
+        after_monday = str(ms("2024-03-12T00:00:00Z"))  # the bar after Monday 19:00 New York
+        tuesday = AggsRequestBuilder.aggs("AAPL", after_monday, "2024-03-12").with_timespan("hour")
         requests_mock.get(tuesday.url, json=AggsResponseBuilder().with_bars().build_json())
 
         read_stream(
-            ConfigBuilder().without("end_date").build(), state=state(AAPL="2024-03-11T04:00:00Z")
+            ConfigBuilder().without("end_date").with_timespan("hour").build(),
+            state=state(AAPL="2024-03-11T23:00:00Z"),
         )
 
         expected: list[SentRequest] = [tuesday.sent()] if asked else []
