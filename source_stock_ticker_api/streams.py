@@ -1,6 +1,10 @@
-"""The `stock_prices` stream: custom bars per ticker from the aggregates endpoint.
+"""The price streams: custom bars per ticker from the aggregates endpoint, one stream per market.
 
-API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
+`stock_prices` came first; the other markets' streams are thin subclasses that change only what
+their market changes (markets.py): the zone of a bar's date, the calendar, the record's fields.
+
+API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars (and the same page under
+/crypto/, /forex/, /indices/ and /options/)
 """
 
 from __future__ import annotations
@@ -36,18 +40,17 @@ from source_stock_ticker_api.api import (
     readable_point,
 )
 from source_stock_ticker_api.bars import (
-    NEW_YORK,
     TimeFormatter,
     bar_end_ms,
     day_start,
-    is_trading_day,
     page_limit,
     to_ms,
     windows,
 )
 from source_stock_ticker_api.cdk_overrides import records_as_messages
-from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
+from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
+from source_stock_ticker_api.markets import CRYPTO, FOREX, INDICES, OPTIONS, STOCKS, Market
 from source_stock_ticker_api.messages import counted, refused_tickers_message
 from source_stock_ticker_api.state import (
     SETTINGS_KEY,
@@ -82,9 +85,18 @@ class StockPrices(HttpStream, CheckpointMixin):
     but does not move the cursor, so the next sync reads it again in its final form.
     """
 
-    primary_key = ["stock_ticker", "timestamp"]
+    market: Market = STOCKS
+    ticker_field = "stock_ticker"  # the tutorial's name; the other markets' streams say `ticker`
     cursor_field = "timestamp"
     state_checkpoint_interval = None
+
+    @property
+    def name(self) -> str:
+        return self.market.stream_name
+
+    @property
+    def primary_key(self) -> list[str]:
+        return [self.ticker_field, "timestamp"]
 
     def __init__(
         self,
@@ -95,7 +107,8 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._config = config
         self._state: dict[str, Any] = {}
         self._saved_settings: Mapping[str, Any] | None = None
-        self._formatter = TimeFormatter()
+        self._zone = self.market.zone
+        self._formatter = TimeFormatter(self._zone)
         self._now_ms = to_ms(clock.now())
         self._page_limit = page_limit(config.timespan, config.multiplier)
         self._window_records = 0
@@ -132,7 +145,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             # before any bar leaves nothing to skip.
             day = legacy_date(state.pop("date"))
             if day >= EARLIEST_DATE:
-                legacy = {"timestamp": self._formatter.render(to_ms(day_start(day)))[0]}
+                legacy = {"timestamp": self._formatter.render(to_ms(day_start(day, self._zone)))[0]}
                 for ticker in self._config.tickers:
                     state.setdefault(ticker, legacy)
         self._state = state
@@ -161,33 +174,33 @@ class StockPrices(HttpStream, CheckpointMixin):
         A full refresh reads everything again, so its state starts empty: it never hands on a
         cursor it did not read, nor one read with other bar settings.
         """
-        config = self._config
+        config, zone = self._config, self._zone
         incremental = sync_mode == SyncMode.incremental
         if incremental:
-            check_bar_settings(self._saved_settings, config)
+            check_bar_settings(self._saved_settings, config, self.name)
         else:
             self._state = {}
-        after_end_ms = to_ms(day_start(config.end_date + timedelta(days=1)))
+        after_end_ms = to_ms(day_start(config.end_date + timedelta(days=1), zone))
         for ticker in config.tickers:
-            first_ms = to_ms(day_start(config.start_date))
+            first_ms = to_ms(day_start(config.start_date, zone))
             entry = self._state.get(ticker)
             if entry is not None:
-                cursor_ms = state_timestamp(entry["timestamp"])
+                cursor_ms = state_timestamp(entry["timestamp"], self.name)
                 if cursor_ms >= after_end_ms:
                     # Nothing after the cursor is in range; and the bar after a cursor such as
                     # 9999-12-31 would not fit in a datetime.
                     self.logger.warning(
                         f"{ticker}: the saved position {entry['timestamp']} is after end_date "
                         f"{config.end_date}; nothing to read. If that position is wrong, reset "
-                        "(refresh) the stock_prices stream."
+                        f"(refresh) the {self.name} stream."
                     )
                     continue
                 if cursor_ms >= first_ms:  # an older cursor predates every bar in range
-                    first_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier)
-            first_day = datetime.fromtimestamp(first_ms / 1000, NEW_YORK).date()
+                    first_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier, zone)
+            first_day = datetime.fromtimestamp(first_ms / 1000, zone).date()
             for window in windows(first_day, config.end_date, config.timespan):
-                start_ms = max(first_ms, to_ms(day_start(window.first)))
-                exact_day = start_ms == to_ms(day_start(window.first))
+                start_ms = max(first_ms, to_ms(day_start(window.first, zone)))
+                exact_day = start_ms == to_ms(day_start(window.first, zone))
                 yield {
                     "ticker": ticker,
                     "from": window.first.isoformat() if exact_day else str(start_ms),
@@ -221,7 +234,9 @@ class StockPrices(HttpStream, CheckpointMixin):
     ) -> MutableMapping[str, Any]:
         # `limit` bounds the bars of a page, hence memory, for second bars too (bars.page_limit).
         params: dict[str, Any] = dict(next_page_token["query"]) if next_page_token else {}
-        params.update(aggs_params(self._config.adjusted, self._page_limit))
+        # Index bars are never adjusted, and their endpoint does not take the parameter.
+        adjusted = self._config.adjusted if self.market.takes_adjusted else None
+        params.update(aggs_params(adjusted, self._page_limit))
         return params
 
     def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
@@ -259,6 +274,13 @@ class StockPrices(HttpStream, CheckpointMixin):
         results = self._bodies.of(response).get("results") or ()
         self._window_pages += 1
         self._window_records += len(results)
+        yield from self._records(ticker, results)
+        self._advance_cursor(ticker, results)
+
+    def _records(
+        self, ticker: str, results: Sequence[Mapping[str, Any]]
+    ) -> Iterable[Mapping[str, Any]]:
+        """Stock records: the tutorial's `stock_ticker` and `price`, and `otc`."""
         render = self._formatter.render
         for bar in results:
             timestamp, day = render(bar["t"])
@@ -280,7 +302,6 @@ class StockPrices(HttpStream, CheckpointMixin):
             if vwap is None or transactions is None:
                 data = {key: value for key, value in data.items() if value is not None}
             yield data
-        self._advance_cursor(ticker, results)
 
     def _advance_cursor(self, ticker: str, results: Sequence[Mapping[str, Any]]) -> None:
         """Moves the ticker's cursor to the page's last complete bar, never back.
@@ -294,7 +315,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             t = bar["t"]
             if t <= cursor_ms:
                 return
-            if bar_end_ms(t, config.timespan, config.multiplier) <= now_ms:
+            if bar_end_ms(t, config.timespan, config.multiplier, self._zone) <= now_ms:
                 self._state[ticker] = {"timestamp": self._formatter.render(t)[0]}
                 return
 
@@ -362,7 +383,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         seen.last = end
         seen.bars += self._window_records
         if not (seen.bars or seen.past_trading_day):
-            seen.past_trading_day = _has_past_trading_day(stream_slice)
+            seen.past_trading_day = self._has_past_trading_day(stream_slice)
 
     def _end_ticker(self) -> None:
         """Once a ticker's windows are read: one warning if a range with trading days held no
@@ -374,20 +395,88 @@ class StockPrices(HttpStream, CheckpointMixin):
                 f"{seen.last}, a range with trading days. Check the symbol."
             )
 
+    def _has_past_trading_day(self, stream_slice: Mapping[str, Any]) -> bool:
+        """Whether a window holds a finished trading day of the ticker's market, so an empty
+        answer is suspicious."""
+        market = self.market
+        start = str(stream_slice["from"])
+        if start.isdigit():
+            moment = datetime.fromtimestamp(int(start) / 1000, market.zone)
+            # Resuming inside a day after its session opened: the rest may rightly be empty.
+            session = market.session(moment.date())
+            late = session is not None and moment.hour * 60 + moment.minute > session[0]
+            day = moment.date() + timedelta(days=1) if late else moment.date()
+        else:
+            day = date.fromisoformat(start)
+        today = clock.now().astimezone(market.zone).date()
+        last = min(date.fromisoformat(str(stream_slice["to"])), today - timedelta(days=1))
+        while day <= last:
+            if market.is_trading_day(day):
+                return True
+            day += timedelta(days=1)
+        return False
 
-def _has_past_trading_day(stream_slice: Mapping[str, Any]) -> bool:
-    """Whether a window holds a finished trading day, so an empty answer is suspicious."""
-    start = str(stream_slice["from"])
-    if start.isdigit():
-        moment = datetime.fromtimestamp(int(start) / 1000, NEW_YORK)
-        # Resuming inside a day after its session opened: the rest may rightly be empty.
-        late = (moment.hour, moment.minute) > (4, 0)
-        day = moment.date() + timedelta(days=1) if late else moment.date()
-    else:
-        day = date.fromisoformat(start)
-    last = min(date.fromisoformat(str(stream_slice["to"])), today_in_new_york() - timedelta(days=1))
-    while day <= last:
-        if is_trading_day(day):
-            return True
-        day += timedelta(days=1)
-    return False
+
+class _MarketPrices(StockPrices):
+    """Bars of a market other than US stocks: `ticker` instead of `stock_ticker`, no `price`
+    (the tutorial's) and no `otc`; `volume`, `vwap` and `transactions` when the bar has them
+    (index bars never do)."""
+
+    ticker_field = "ticker"
+
+    def _records(
+        self, ticker: str, results: Sequence[Mapping[str, Any]]
+    ) -> Iterable[Mapping[str, Any]]:
+        render = self._formatter.render
+        for bar in results:
+            timestamp, day = render(bar["t"])
+            data = {
+                "ticker": ticker,
+                "date": day,
+                "timestamp": timestamp,
+                "open": bar["o"],
+                "high": bar["h"],
+                "low": bar["l"],
+                "close": bar["c"],
+            }
+            for short, field in _VOLUME_FIELDS:
+                value = bar.get(short)
+                if value is not None:
+                    data[field] = value
+            yield data
+
+
+_VOLUME_FIELDS = (("v", "volume"), ("vw", "vwap"), ("n", "transactions"))
+
+
+class CryptoPrices(_MarketPrices):
+    """`X:` tickers: every day of the year, dates in UTC."""
+
+    market = CRYPTO
+
+
+class ForexPrices(_MarketPrices):
+    """`C:` tickers: Sunday evening to Friday evening, dates in UTC; `volume` counts ticks."""
+
+    market = FOREX
+
+
+class IndexPrices(_MarketPrices):
+    """`I:` tickers: the NYSE regular session, dates in New York; values only, no volume."""
+
+    market = INDICES
+
+
+class OptionPrices(_MarketPrices):
+    """`O:` tickers (OCC symbols): the NYSE regular session, dates in New York; sparse bars."""
+
+    market = OPTIONS
+
+
+PRICE_STREAMS: tuple[type[StockPrices], ...] = (
+    StockPrices,
+    CryptoPrices,
+    ForexPrices,
+    IndexPrices,
+    OptionPrices,
+)

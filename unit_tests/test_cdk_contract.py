@@ -175,7 +175,7 @@ def test_the_cdk_logger_writes_to_the_print_buffer() -> None:
 
 def test_the_cdk_passes_a_record_message_a_stream_yields_through_unchanged() -> None:
     source = SourceStockTickerApi()
-    (stream,) = source.streams(ConfigBuilder().build())
+    stream = source.streams(ConfigBuilder().build())[0]
     message = AirbyteMessage(
         type=Type.RECORD,
         record=AirbyteRecordMessage(stream="stock_prices", data=RECORDS[0], emitted_at=1),

@@ -73,7 +73,13 @@ def test_given_valid_config_when_discover_then_catalog_and_exit_0(
     result = run_cli(command_line("discover", tmp_path, ConfigBuilder().build()), capfd)
 
     assert result.exit_code == 0
-    assert [s.name for s in result.output.catalog.catalog.streams] == ["stock_prices"]  # type: ignore[union-attr]
+    assert [s.name for s in result.output.catalog.catalog.streams] == [  # type: ignore[union-attr]
+        "stock_prices",
+        "crypto_prices",
+        "forex_prices",
+        "index_prices",
+        "option_prices",
+    ]
 
 
 def test_given_legacy_state_file_when_read_from_the_command_line_then_resume_after_its_date(

@@ -20,10 +20,16 @@ AGGS = f"{API_URL}/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
 
 
 @pytest.mark.now()
-def test_streams_is_one_stock_prices_stream() -> None:
-    [stream] = SourceStockTickerApi().streams(ConfigBuilder().build())
-    assert isinstance(stream, StockPrices)
-    assert stream.name == "stock_prices"
+def test_streams_are_the_five_price_streams_stock_prices_first() -> None:
+    streams = SourceStockTickerApi().streams(ConfigBuilder().build())
+    assert isinstance(streams[0], StockPrices)
+    assert [stream.name for stream in streams] == [
+        "stock_prices",
+        "crypto_prices",
+        "forex_prices",
+        "index_prices",
+        "option_prices",
+    ]
 
 
 @pytest.mark.now()
