@@ -38,7 +38,7 @@ def market_not_in_plan_message(covered: Sequence[str], market: str, reason: str,
     """The check's words when the API refuses one market after serving others: "Your plan
     includes stocks but not crypto"."""
     return (
-        f"Your plan includes {' and '.join(covered)} but not {market}: the API refused {what}: "
+        f"Your plan includes {' and '.join(covered)} but not {market} (the API refused {what}): "
         f"{as_sentence(reason)} Remove the {market} tickers from tickers, or add {market} to "
         "the plan."
     )
