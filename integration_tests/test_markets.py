@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from source_stock_ticker_api.source import SourceStockTickerApi
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "source_stock_ticker_api" / "schemas"
 NEW_YORK = ZoneInfo("America/New_York")
+UTC = ZoneInfo("UTC")
 OPTION = "O:AAPL261218C00250000"
 # Tuesday 2024-04-02, 12:00 in New York: every bar of March 2024 is final.
 APRIL = datetime(2024, 4, 2, 16, 0, tzinfo=timezone.utc)
@@ -84,7 +85,7 @@ def final_states(output: EntrypointOutput) -> dict[str, dict[str, Any]]:
     return states
 
 
-def market_record(ticker: str, bar: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+def market_record(ticker: str, bar: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
     """What the connector must emit for one bar of a market other than stocks."""
     start = datetime.fromtimestamp(bar["t"] / 1000, timezone.utc)
     record = {
@@ -103,7 +104,7 @@ def market_record(ticker: str, bar: dict[str, Any], zone: ZoneInfo) -> dict[str,
 
 
 def expected(
-    sandbox: Sandbox, ticker: str, start: str, end: str, zone: ZoneInfo, timespan: str = "day"
+    sandbox: Sandbox, ticker: str, start: str, end: str, zone: tzinfo, timespan: str = "day"
 ) -> list[dict[str, Any]]:
     bars = sandbox.expected_bars(ticker, 1, timespan, start, end)
     return [market_record(ticker, bar, zone) for bar in bars]
@@ -289,15 +290,13 @@ def test_an_unknown_prefix_is_a_config_error_naming_the_prefixes(
 ) -> None:
     output = read(sandbox_config(sandbox, tickers=["AAPL", "Z:FOO"]))
 
-    (error,) = output.errors
-    assert error.trace.error.failure_type == FailureType.config_error  # type: ignore[union-attr]
-    assert (
-        error.trace.error.message
-        == (  # type: ignore[union-attr]
-            "tickers has 'Z:FOO', whose prefix Z: names no market. Write a US stock without a "
-            "prefix (AAPL), or use one of these prefixes: X: crypto, C: forex, I: indices, "
-            "O: options (e.g. X:BTCUSD)."
-        )
+    (message,) = output.errors
+    error = message.trace.error if message.trace else None
+    assert error is not None and error.failure_type == FailureType.config_error
+    assert error.message == (
+        "tickers has 'Z:FOO', whose prefix Z: names no market. Write a US stock without a "
+        "prefix (AAPL), or use one of these prefixes: X: crypto, C: forex, I: indices, "
+        "O: options (e.g. X:BTCUSD)."
     )
     assert sandbox.data_requests() == []
 
@@ -326,3 +325,55 @@ def test_a_plan_without_crypto_refuses_its_ticker_and_reads_the_stocks(
     )
     assert final_states(output)["stock_prices"]["AAPL"] == {"timestamp": "2024-03-28T04:00:00Z"}
     assert SANDBOX_KEY not in str(output.logs)
+
+
+def warnings_of(output: EntrypointOutput) -> list[str]:
+    return [m.log.message for m in output.logs if m.log is not None and m.log.level.value == "WARN"]
+
+
+def test_an_empty_weekend_warns_for_crypto_but_not_for_forex(sandbox: Sandbox, read: Read) -> None:
+    """Saturday 2024-03-09 to Sunday 2024-03-10 (UTC days): crypto trades then, so no bar at all
+    means a wrong symbol; forex is closed on Saturday, and Sunday's few hours hold its bars."""
+    weekend = {"start_date": "2024-03-09", "end_date": "2024-03-09"}
+    crypto = read(sandbox_config(sandbox, tickers=["X:NOSUCHCOIN"], **weekend))
+    forex = read(sandbox_config(sandbox, tickers=["C:NOSUCHPAIR"], **weekend))
+    index = read(sandbox_config(sandbox, tickers=["I:NOSUCHINDEX"], **weekend))
+
+    assert warnings_of(crypto) == [
+        "X:NOSUCHCOIN: the API returned no bars from 2024-03-09 to 2024-03-09, a range with "
+        "trading days. Check the symbol."
+    ]
+    assert warnings_of(forex) == []
+    assert warnings_of(index) == []
+
+
+def test_a_state_of_other_bar_settings_names_the_stream_to_reset(
+    sandbox: Sandbox, read: Read
+) -> None:
+    config = sandbox_config(sandbox, tickers=["AAPL", "X:BTCUSD"], timespan="hour")
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": "crypto_prices"},
+                "stream_state": {
+                    "bar_settings": {"timespan": "day", "multiplier": 1, "adjusted": True},
+                    "X:BTCUSD": {"timestamp": "2024-03-01T00:00:00Z"},
+                },
+            },
+        }
+    ]
+    output = read(config, state=state)
+
+    (message,) = output.errors
+    error = message.trace.error if message.trace else None
+    assert error is not None and error.failure_type == FailureType.config_error
+    assert error.message == (
+        "The saved state of crypto_prices is for 1-day split-adjusted bars, but the configuration "
+        "now asks for 1-hour split-adjusted bars (timespan changed from day to hour). Resuming "
+        "from it would skip history and mix two kinds of bars under one primary key. Reset "
+        "(refresh) the crypto_prices stream to read again from start_date with the new "
+        "settings, or set the old ones back."
+    )
+    assert output.records == []
+    assert sandbox.data_requests() == []

@@ -151,7 +151,8 @@ def draw_closes(messages: list[dict[str, Any]], path: Path) -> None:
     figure, axes = pyplot.subplots(figsize=(10, 5), dpi=100)
     for ticker in TICKERS:
         points = sorted(closes.get(ticker, {}).items())
-        axes.plot([day for day, _ in points], [close for _, close in points], label=ticker)
+        days = [day for day, _ in points]
+        axes.plot(days, [close for _, close in points], label=ticker)  # type: ignore[arg-type]
     axes.set_yscale("log")
     axes.set_ylabel("close (log scale)")
     axes.set_title("Daily closes from the sandbox: a stock, a crypto pair and an index")
