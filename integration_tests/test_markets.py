@@ -265,8 +265,9 @@ def test_an_incremental_crypto_sync_on_a_saturday_reads_saturdays_bars(
 
 
 def test_a_crypto_hour_bar_ends_at_midnight_utc_not_new_york(sandbox: Sandbox, read: Read) -> None:
-    """23-hour bars: the day's second bar runs 23:00-24:00 UTC, so at 23:30 it is not final."""
-    now = datetime(2024, 3, 9, 23, 30, tzinfo=timezone.utc)
+    """23-hour bars: Saturday's second bar runs 23:00-24:00 UTC, so at 00:30 UTC on Sunday it is
+    complete (in New York it is still Saturday evening)."""
+    now = datetime(2024, 3, 10, 0, 30, tzinfo=timezone.utc)
     sandbox.set_now(now)
     config = sandbox_config(
         sandbox,
@@ -280,8 +281,9 @@ def test_a_crypto_hour_bar_ends_at_midnight_utc_not_new_york(sandbox: Sandbox, r
 
     records = records_of(output, "crypto_prices")
     assert [r["timestamp"] for r in records] == ["2024-03-09T00:00:00Z", "2024-03-09T23:00:00Z"]
+    assert [r["date"] for r in records] == ["2024-03-09", "2024-03-09"]
     assert final_states(output)["crypto_prices"]["X:BTCUSD"] == {
-        "timestamp": "2024-03-09T00:00:00Z"
+        "timestamp": "2024-03-09T23:00:00Z"
     }
 
 
