@@ -15,8 +15,8 @@ from source_stock_ticker_api.markets import MARKETS, NEW_YORK, UTC
 from unit_tests.config_builder import ConfigBuilder
 
 
-def ms(*args: int) -> int:
-    return to_ms(datetime(*args, tzinfo=timezone.utc))
+def ms(year: int, month: int, day: int, hour: int, minute: int) -> int:
+    return to_ms(datetime(year, month, day, hour, minute, tzinfo=timezone.utc))
 
 
 def test_a_crypto_bar_is_dated_in_utc_a_stock_bar_in_new_york() -> None:
