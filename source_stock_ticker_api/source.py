@@ -32,7 +32,6 @@ from source_stock_ticker_api.state import SETTINGS_KEY, check_bar_settings, vali
 from source_stock_ticker_api.state_file import read_state_file
 from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, PRICE_STREAMS
 
-STREAM_NAME = "stock_prices"
 STREAM_NAMES = tuple(market.stream_name for market in MARKETS)
 
 
