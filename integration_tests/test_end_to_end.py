@@ -97,15 +97,20 @@ def test_given_a_daily_plan_when_check_minute_bars_then_failed_naming_the_plan(
 def test_discover_lists_stock_prices(sandbox: Sandbox, tmp_path: Path) -> None:
     run = run_connector("discover", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON)
     (message,) = run.of_type("CATALOG")
-    stream, *reference = message["catalog"]["streams"]
-    assert [s["name"] for s in reference] == [
+    streams = message["catalog"]["streams"]
+    assert [s["name"] for s in streams] == [
+        "stock_prices",
+        "crypto_prices",
+        "forex_prices",
+        "index_prices",
+        "option_prices",
         "tickers",
         "ticker_details",
         "dividends",
         "splits",
         "market_holidays",
     ]
-    assert stream["name"] == "stock_prices"
+    stream = streams[0]
     assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
     assert stream["source_defined_primary_key"] == [["stock_ticker"], ["timestamp"]]
     assert stream["default_cursor_field"] == ["timestamp"]

@@ -390,8 +390,14 @@ def test_image_entrypoint_reads_from_the_sandbox(run_entrypoint: Any, sandbox: A
         bars = sandbox.expected_bars(
             ticker, 1, config["timespan"], config["start_date"], config["end_date"]
         )
-        read = [r for r in records if r["stock_ticker"] == ticker]
+        # stock_prices says `stock_ticker`; the other markets' streams say `ticker`.
+        read = [r for r in records if r.get("stock_ticker", r.get("ticker")) == ticker]
         assert [r["close"] for r in read] == [bar["c"] for bar in bars] and bars, ticker
-    state = run.of_type("STATE")[-1]["state"]["stream"]["stream_state"]
-    assert set(state) == {"bar_settings", *config["tickers"]}
+    states = {
+        m["state"]["stream"]["stream_descriptor"]["name"]: m["state"]["stream"]["stream_state"]
+        for m in run.of_type("STATE")
+    }
+    assert all("bar_settings" in state for state in states.values())
+    cursors = [ticker for state in states.values() for ticker in state if ticker != "bar_settings"]
+    assert sorted(cursors) == sorted(config["tickers"])
     assert_key_hidden(run, sandbox, config["api_key"])

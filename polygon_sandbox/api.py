@@ -30,6 +30,9 @@ from .aggregates import (
 from .auth import Plan
 from .encoding import dumps
 from .market import TICKERS, Market, Row, retime
+from .other_markets import OtherMarkets, kind_of
+from .other_markets import bar_dict as other_bar_dict
+from .other_markets import resolve_range as other_resolve_range
 from .reference import Reference, ReferenceRoute, match_reference_route
 from .trading_calendar import (
     MINUTE_MS,
@@ -184,6 +187,7 @@ class Api:
     def __init__(self, market: Market) -> None:
         self.market = market
         self._reference = Reference(market)
+        self.others = OtherMarkets(market.seed)
 
     def handle(
         self, route: Route, params: dict[str, str], plan: Plan, now_ms: int, host: str, rid: str
@@ -232,11 +236,19 @@ class Api:
         ticker, multiplier_text, timespan_text, from_text, to_text = route.parts
         multiplier = parse_multiplier(multiplier_text)
         timespan = parse_timespan(timespan_text)
-        window = resolve_range(timespan, from_text, to_text)
-        adjusted = _bool(params, "adjusted", True)
+        kind = kind_of(ticker)
+        if kind is None:
+            window = resolve_range(timespan, from_text, to_text)
+        else:
+            window = other_resolve_range(kind, timespan, from_text, to_text)
+        # The index endpoint has no `adjusted`: like any unknown parameter, it is ignored.
+        takes_adjusted = kind is None or kind.takes_adjusted
+        adjusted = _bool(params, "adjusted", True) if takes_adjusted else True
         limit, sort = _limit_and_sort(params)
         forbidden = None
-        if timespan in INTRADAY and not plan.intraday:
+        if (kind.name if kind else "stocks") not in plan.markets:
+            forbidden = NOT_ENTITLED
+        elif timespan in INTRADAY and not plan.intraday:
             forbidden = NOT_ENTITLED
         elif self._outside_history(plan, date_of_ms(window.requested_from_ms), now_ms):
             forbidden = OUT_OF_TIMEFRAME
@@ -248,14 +260,20 @@ class Api:
         query = RangeQuery(
             ticker, multiplier, timespan, window.from_ms, window.to_ms, adjusted, sort == "desc"
         )
-        page = take_page(self.market, query, limit, now_ms)
+        if kind is None:
+            page = take_page(self.market, query, limit, now_ms)
+        else:
+            page = self.others.take_page(query, limit, now_ms)
         body: dict[str, Any] = {
             "ticker": ticker,
             "queryCount": page.query_count,
             "resultsCount": len(page.rows),
-            "adjusted": adjusted,
         }
-        if page.rows:
+        if takes_adjusted:
+            body["adjusted"] = adjusted
+        if page.rows and kind is not None:
+            body["results"] = [other_bar_dict(row, kind) for row in page.rows]
+        elif page.rows:
             otc = self.market.is_otc(ticker)
             body["results"] = [bar_dict(row, otc) for row in page.rows]
         body["status"] = "OK"

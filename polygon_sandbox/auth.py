@@ -16,6 +16,8 @@ from dataclasses import dataclass
 UNLIMITED_KEY = "sandbox-unlimited-key"
 FREE_KEY = "sandbox-free-key"
 DAILY_KEY = "sandbox-daily-key"
+STOCKS_ONLY_KEY = "sandbox-stocks-only-key"
+MARKETS = frozenset({"stocks", "crypto", "forex", "indices", "options"})
 FREE_HISTORY_DAYS = 730  # "about two years": from-dates before today (New York) - 730 days fail
 
 
@@ -26,17 +28,20 @@ class Plan:
     requests_per_window: accepted requests per rate window (None = unlimited).
     history_days: how far back `from` may reach, in days before today in New York (None = all).
     intraday: whether second/minute/hour bars are included.
+    markets: the markets the plan is entitled to (stocks, crypto, forex, indices, options).
     """
 
     requests_per_window: int | None = None
     history_days: int | None = None
     intraday: bool = True
+    markets: frozenset[str] = MARKETS
 
 
 DEFAULT_KEYS: Mapping[str, Plan] = {
     UNLIMITED_KEY: Plan(),
     FREE_KEY: Plan(requests_per_window=5, history_days=FREE_HISTORY_DAYS),
     DAILY_KEY: Plan(intraday=False),
+    STOCKS_ONLY_KEY: Plan(markets=frozenset({"stocks"})),
 }
 
 

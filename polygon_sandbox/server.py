@@ -43,6 +43,9 @@ from .api import (
 from .auth import DEFAULT_KEYS, Plan, RateLimiter, extract_key, retry_after_header
 from .faults import Draw, Faults, FaultState
 from .market import Market
+from .other_markets import bar_dict as other_bar_dict
+from .other_markets import kind_of
+from .other_markets import resolve_range as other_resolve_range
 from .reference import DATA_PATH_PREFIXES
 
 
@@ -237,9 +240,16 @@ class Sandbox:
         """Every bar the custom-bars endpoint serves for this range at the current `now`,
         ascending and unpaginated, as the same dicts the API encodes."""
         span = parse_timespan(timespan)
-        window = _resolve_range(span, _to_bound(from_), _to_bound(to))
+        kind = kind_of(ticker)
+        if kind is None:
+            window = _resolve_range(span, _to_bound(from_), _to_bound(to))
+        else:
+            window = other_resolve_range(kind, span, _to_bound(from_), _to_bound(to))
         every = parse_multiplier(str(multiplier))
         query = RangeQuery(ticker, every, span, window.from_ms, window.to_ms, adjusted)
+        if kind is not None:
+            bars = self._api.others.iter_bars(query, self._now_ms())
+            return [other_bar_dict(row, kind) for row, _, _ in bars]
         otc = self.market.is_otc(ticker)
         return [
             bar_dict(row, otc) for row, _, _, _ in iter_bars(self.market, query, self._now_ms())

@@ -1,8 +1,10 @@
 """`make demo`: a full and an incremental sync against the local sandbox, told for a person.
 
 Starts the sandbox (a stand-in of the Polygon API on loopback), runs spec, check, discover and a
-full sync of three tickers, lets a day pass on both clocks, runs an incremental sync from the
-state the first one left, then summarises. Raw Airbyte messages go to demo-output/.
+full sync of a stock, a crypto pair and an index (three markets, three streams), lets a day pass
+on both clocks, runs an incremental sync from the state the first one left, then summarises and
+draws the closing prices on one chart. Raw Airbyte messages and the chart go to demo-output/.
+matplotlib is a dev dependency (make install), never one of the connector's.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "demo-output"
-TICKERS = ["AAPL", "MSFT", "NVDA"]
+TICKERS = ["AAPL", "X:BTCUSD", "I:SPX"]
+CHART = OUTPUT / "closing-prices.png"
 # Thursday 2026-11-19, 12:00 in New York: the day's bar is still forming.
 START_NOW = datetime.fromisoformat("2026-11-19T17:00:00+00:00")
 
@@ -71,7 +74,7 @@ def run_demo(url: str) -> None:
     first = connector(read, "full-sync", START_NOW)
     print("Full sync (no state):")
     summarise(first, requests_made(url))
-    state_path = write("state.json", [last_state(first)])
+    state_path = write("state.json", last_states(first))
 
     later = START_NOW + timedelta(days=1)
     control(url, "/_sandbox/control", {"advance_days": 1})
@@ -79,7 +82,9 @@ def run_demo(url: str) -> None:
     second = connector([*read, "--state", str(state_path)], "incremental-sync", later)
     print(f"\nA day passes ({later:%A %Y-%m-%d}). Incremental sync from that state:")
     summarise(second, requests_made(url))
-    print(f"\nRaw Airbyte messages: {OUTPUT}/*.jsonl")
+    draw_closes([*first, *second], CHART)
+    print(f"\nClosing prices, one line per ticker: {CHART}")
+    print(f"Raw Airbyte messages: {OUTPUT}/*.jsonl")
 
 
 def connector(args: list[str], name: str, now: datetime) -> list[dict[str, Any]]:
@@ -100,22 +105,66 @@ def connector(args: list[str], name: str, now: datetime) -> list[dict[str, Any]]
     return [m for m in messages if m["type"] != "LOG"]
 
 
+def ticker_of(data: dict[str, Any]) -> str:
+    """stock_prices says `stock_ticker` (the tutorial's name); the other streams `ticker`."""
+    return str(data.get("stock_ticker") or data["ticker"])
+
+
 def summarise(messages: list[dict[str, Any]], requests: int) -> None:
     dates: dict[str, list[str]] = defaultdict(list)
+    streams: dict[str, str] = {}
     for message in messages:
         if message["type"] == "RECORD":
             data = message["record"]["data"]
-            dates[data["stock_ticker"]].append(data["date"])
+            dates[ticker_of(data)].append(data["date"])
+            streams[ticker_of(data)] = message["record"]["stream"]
     for ticker in TICKERS:
         got = sorted(dates.get(ticker, []))
         span = f"{got[0]} .. {got[-1]}" if got else "-"
-        print(f"  {ticker:5} {len(got):4} records  {span}")
+        print(f"  {ticker:8} {streams.get(ticker, '-'):14} {len(got):4} records  {span}")
     print(f"  HTTP requests made: {requests}")
-    print(f"  state carried over: {json.dumps(last_state(messages)['stream']['stream_state'])}")
+    for state in last_states(messages):
+        print(f"  state of {state['stream']['stream_descriptor']['name']:14}: ", end="")
+        print(json.dumps(state["stream"]["stream_state"]))
 
 
-def last_state(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return [m["state"] for m in messages if m["type"] == "STATE"][-1]
+def last_states(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last STATE message of each stream: what the platform hands back next time."""
+    found: dict[str, dict[str, Any]] = {}
+    for message in messages:
+        if message["type"] == "STATE":
+            found[message["state"]["stream"]["stream_descriptor"]["name"]] = message["state"]
+    return list(found.values())
+
+
+def draw_closes(messages: list[dict[str, Any]], path: Path) -> None:
+    """Every ticker's closing prices on one chart (log scale: a coin, an index and a share
+    differ a thousandfold), the later sync's bar replacing the forming one."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display needed
+    from matplotlib import pyplot
+
+    closes: dict[str, dict[datetime, float]] = defaultdict(dict)
+    for message in messages:
+        if message["type"] == "RECORD":
+            data = message["record"]["data"]
+            day = datetime.fromisoformat(data["date"])
+            closes[ticker_of(data)][day] = data["close"]
+    figure, axes = pyplot.subplots(figsize=(10, 5), dpi=100)
+    for ticker in TICKERS:
+        points = sorted(closes.get(ticker, {}).items())
+        days = [day for day, _ in points]
+        axes.plot(days, [close for _, close in points], label=ticker)  # type: ignore[arg-type]
+    axes.set_yscale("log")
+    axes.set_ylabel("close (log scale)")
+    axes.set_title("Daily closes from the sandbox: a stock, a crypto pair and an index")
+    axes.legend()
+    axes.grid(True, which="both", alpha=0.3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
 
 
 def requests_made(url: str) -> int:

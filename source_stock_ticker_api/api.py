@@ -26,12 +26,16 @@ def aggs_path(ticker: str, multiplier: int, timespan: str, start: object, end: o
     return f"v2/aggs/ticker/{quote(ticker, safe='.:-')}/range/{multiplier}/{timespan}/{start}/{end}"
 
 
-def aggs_params(adjusted: bool, limit: int) -> dict[str, Any]:
-    """The custom-bars query, oldest bar first.
+def aggs_params(adjusted: bool | None, limit: int) -> dict[str, Any]:
+    """The custom-bars query, oldest bar first; `adjusted` None leaves it out (index bars,
+    whose endpoint does not take it).
 
     Sent again with every `next_url`: whether its cursor keeps `adjusted=false` is undocumented.
     """
-    return {"adjusted": "true" if adjusted else "false", "sort": "asc", "limit": limit}
+    params: dict[str, Any] = {"sort": "asc", "limit": limit}
+    if adjusted is not None:
+        params = {"adjusted": "true" if adjusted else "false", **params}
+    return params
 
 
 class MalformedBody(ValueError):

@@ -1,7 +1,9 @@
 """Time arithmetic for bars: where a bar ends, how records render time, what a page holds.
 
-The API works in US Eastern time: a daily bar starts at 00:00 America/New_York, and the trading
-date of a bar is its start converted to that zone (never UTC, never the machine's zone).
+The API works in each market's zone: a daily bar of a stock, option or index starts at 00:00
+America/New_York, one of crypto or forex at 00:00 UTC, and the trading date of a bar is its start
+converted to that zone (never the machine's zone). The functions below take the zone, New York
+unless said; everything else in this docstring reads "the market's zone" for "New York".
 
 Where a bar ends decides when it is complete (the cursor only moves past complete bars) and where
 the next sync starts. What this relies on, as the API buckets bars:
@@ -41,9 +43,9 @@ _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _WHOLE_MINUTES = tuple(f"{minute:02d}:00Z" for minute in range(60))
 
 
-def day_start(day: date) -> datetime:
-    """00:00 New York time of `day`, as an aware datetime."""
-    return datetime(day.year, day.month, day.day, tzinfo=NEW_YORK)
+def day_start(day: date, zone: ZoneInfo = NEW_YORK) -> datetime:
+    """00:00 of `day` in the market's zone (New York unless said), as an aware datetime."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
 
 
 def to_ms(moment: datetime) -> int:
@@ -55,15 +57,16 @@ def fixed_bar_ms(timespan: str, multiplier: int) -> int:
     return _FIXED_SECONDS.get(timespan, 0) * multiplier * 1000
 
 
-def bar_end_ms(start_ms: int, timespan: str, multiplier: int) -> int:
+def bar_end_ms(start_ms: int, timespan: str, multiplier: int, zone: ZoneInfo = NEW_YORK) -> int:
     """Start of the bar that follows the one starting at `start_ms`: when that bar is complete.
 
-    An intraday bar ends `multiplier` units later or at the next midnight in New York, whichever
-    comes first; the API starts the next day's buckets there.
+    An intraday bar ends `multiplier` units later or at the next midnight of the market's zone
+    (New York; UTC for crypto and forex), whichever comes first; the API starts the next day's
+    buckets there.
     """
-    start = datetime.fromtimestamp(start_ms / 1000, NEW_YORK)
+    start = datetime.fromtimestamp(start_ms / 1000, zone)
     if timespan in _FIXED_SECONDS:
-        midnight = to_ms(day_start(start.date() + timedelta(days=1)))
+        midnight = to_ms(day_start(start.date() + timedelta(days=1), zone))
         return min(start_ms + _FIXED_SECONDS[timespan] * multiplier * 1000, midnight)
     if timespan == "day":
         following = start.date() + timedelta(days=multiplier)
@@ -72,7 +75,7 @@ def bar_end_ms(start_ms: int, timespan: str, multiplier: int) -> int:
     else:
         months = start.year * 12 + start.month - 1 + _MONTHS[timespan] * multiplier
         following = date(months // 12, months % 12 + 1, 1)
-    return to_ms(day_start(following))
+    return to_ms(day_start(following, zone))
 
 
 def page_limit(timespan: str, multiplier: int) -> int:
@@ -89,12 +92,14 @@ def page_limit(timespan: str, multiplier: int) -> int:
 
 
 class TimeFormatter:
-    """Renders bar starts as UTC ISO instants and New York trading dates, cached by hour.
+    """Renders bar starts as UTC ISO instants and trading dates in the market's zone, cached by
+    hour.
 
     Intraday syncs render up to a million bars; one zone conversion per hour keeps that cheap.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, zone: ZoneInfo = NEW_YORK) -> None:
+        self._zone = zone
         self._hours: dict[int, tuple[str, str]] = {}
 
     def render(self, ms: int) -> tuple[str, str]:
@@ -105,7 +110,7 @@ class TimeFormatter:
             moment = datetime.fromtimestamp(hour * 3600, timezone.utc)
             cached = (
                 moment.strftime("%Y-%m-%dT%H:"),
-                moment.astimezone(NEW_YORK).date().isoformat(),
+                moment.astimezone(self._zone).date().isoformat(),
             )
             if len(self._hours) > 100_000:
                 self._hours.clear()

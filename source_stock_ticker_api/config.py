@@ -22,6 +22,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api import clock
 from source_stock_ticker_api.bars import DAY_MS, NEW_YORK, fixed_bar_ms
+from source_stock_ticker_api.markets import MARKETS, unknown_prefix
 
 
 def _spec_properties() -> Mapping[str, Any]:
@@ -156,6 +157,14 @@ def _tickers(raw: Mapping[str, Any]) -> tuple[str, ...]:
             raise ConfigError(
                 f"{field} has a malformed symbol {value!r}: use letters, digits, '.', ':' or '-', "
                 "e.g. AAPL or BRK.A."
+            )
+        prefix = unknown_prefix(symbol)
+        if prefix is not None:
+            known = ", ".join(f"{m.prefix} {m.name}" for m in MARKETS if m.prefix)
+            raise ConfigError(
+                f"{field} has {symbol!r}, whose prefix {prefix} names no market. Write a US stock "
+                f"without a prefix (AAPL), or use one of these prefixes: {known} "
+                "(e.g. X:BTCUSD)."
             )
         if symbol not in tickers:
             tickers.append(symbol)

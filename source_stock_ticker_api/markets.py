@@ -116,6 +116,17 @@ MARKETS: tuple[Market, ...] = (STOCKS, CRYPTO, FOREX, INDICES, OPTIONS)
 _BY_PREFIX: Mapping[str, Market] = {market.prefix: market for market in MARKETS if market.prefix}
 
 
+def unknown_prefix(ticker: str) -> str | None:
+    """The prefix of a ticker that looks prefixed (`Z:FOO`) but names no market, else None.
+
+    Without this, such a ticker would be read as a US stock and silently return nothing.
+    """
+    prefix, colon, _ = ticker.partition(":")
+    if colon and f"{prefix}:" not in _BY_PREFIX:
+        return f"{prefix}:"
+    return None
+
+
 def market_of(ticker: str) -> Market:
     """The market a ticker belongs to: `X:BTCUSD` is crypto, `AAPL` (no prefix) a US stock."""
     prefix, colon, _ = ticker.partition(":")

@@ -6,7 +6,7 @@ person's terms ("AAPL day bars from 2024-03-01 to 2024-03-11"), `reason` is the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 PLAN_ADVICE = "Choose a timespan and start_date your plan includes, or upgrade the plan."
 RATE_LIMIT_ADVICE = "Other programs using the same key share its limit."
@@ -31,6 +31,16 @@ def _not_in_plan(reason: str, what: str) -> str:
     return (
         f"The API key works, but the plan does not cover {what}: {as_sentence(reason)} "
         f"{PLAN_ADVICE}"
+    )
+
+
+def market_not_in_plan_message(covered: Sequence[str], market: str, reason: str, what: str) -> str:
+    """The check's words when the API refuses one market after serving others: "Your plan
+    includes stocks but not crypto"."""
+    return (
+        f"Your plan includes {' and '.join(covered)} but not {market} (the API refused {what}): "
+        f"{as_sentence(reason)} Remove the {market} tickers from tickers, or add {market} to "
+        "the plan."
     )
 
 

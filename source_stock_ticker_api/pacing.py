@@ -35,20 +35,22 @@ logger = logging.getLogger("airbyte")
 class PacedBudget(HttpAPIBudget):
     """At most `requests_per_minute` calls in any 62 s, counting one call made just before.
 
-    Airbyte runs `check` (one request, in another process) right before each sync, so the
-    window starts with that call in it. A read started without a check loses one slot.
+    Airbyte runs `check` (one request per market configured, in another process) right before
+    each sync, so the window starts with those calls in it. A read started without a check
+    loses those slots.
     A 429 is left to the error handler, which honours Retry-After: by default the budget would
     also mark the whole window as spent and wait it out, whatever Retry-After says.
     """
 
-    def __init__(self, requests_per_minute: int) -> None:
+    def __init__(self, requests_per_minute: int, check_requests: int = 1) -> None:
         policy = MovingWindowCallRatePolicy(
             rates=[Rate(limit=requests_per_minute, interval=API_WINDOW + WINDOW_MARGIN)],
             matchers=[],
         )
         super().__init__(policies=[policy], status_codes_for_ratelimit_hit=[])
         self._requests_per_minute = requests_per_minute
-        policy.try_acquire(CHECK_REQUEST, weight=1)
+        # The check makes one request per market configured.
+        policy.try_acquire(CHECK_REQUEST, weight=min(check_requests, requests_per_minute))
 
     def acquire_call(self, request: Any, block: bool = True, timeout: float | None = None) -> None:
         """As the CDK's, and says once how long a blocking call will wait, before it waits."""

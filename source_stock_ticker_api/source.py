@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -20,7 +21,12 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthentic
 
 from source_stock_ticker_api.api import aggs_params, aggs_path, api_reason, describe_request
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
-from source_stock_ticker_api.messages import answer_message, unreachable_message
+from source_stock_ticker_api.markets import MARKETS, Market, tickers_by_market
+from source_stock_ticker_api.messages import (
+    answer_message,
+    market_not_in_plan_message,
+    unreachable_message,
+)
 from source_stock_ticker_api.pacing import PacedBudget
 from source_stock_ticker_api.reference_streams import (
     Dividends,
@@ -31,50 +37,53 @@ from source_stock_ticker_api.reference_streams import (
 )
 from source_stock_ticker_api.state import SETTINGS_KEY, check_bar_settings, validate_state
 from source_stock_ticker_api.state_file import read_state_file
-from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, StockPrices
+from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, PRICE_STREAMS
 
-STREAM_NAME = "stock_prices"
+STREAM_NAMES = tuple(market.stream_name for market in MARKETS)
 
 
 def api_budget(config: StockTickerConfig) -> PacedBudget:
     """Paces calls client-side so a 5-per-minute plan is never asked for a sixth."""
-    return PacedBudget(config.requests_per_minute)
+    return PacedBudget(config.requests_per_minute, len(tickers_by_market(config.tickers)))
 
 
 class SourceStockTickerApi(AbstractSource):
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, Any]:
-        """One request for one bar at start_date: proves the key, the plan's entitlement to the
-        timespan, and that the plan's history reaches start_date."""
+        """One request for one bar at start_date per market configured: proves the key, the
+        plan's entitlement to each market and to the timespan, and that the plan's history
+        reaches start_date. A plan lacking a market is named as such."""
         parsed = parse_config(config)
-        path = aggs_path(
-            parsed.tickers[0],
-            parsed.multiplier,
-            parsed.timespan,
-            parsed.start_date,
-            parsed.end_date,
-        )
-        try:
-            response = requests.get(
-                f"{parsed.api_url}/{path}",
-                params=aggs_params(parsed.adjusted, limit=1),
-                auth=TokenAuthenticator(parsed.api_key),
-                timeout=(CONNECT_TIMEOUT_SECONDS, parsed.request_timeout_seconds),
-            )
-        except requests.RequestException as error:
-            raise ConfigError(unreachable_message(parsed.api_url, error)) from None
-        if response.status_code == 200:
-            return True, None
-        what = describe_request(response.request.url)
-        raise ConfigError(answer_message(response.status_code, api_reason(response), what))
+        covered: list[Market] = []
+        for market, tickers in tickers_by_market(parsed.tickers).items():
+            response = _first_bar(parsed, market, tickers[0])
+            if response.status_code != 200:
+                what = describe_request(response.request.url)
+                reason = api_reason(response)
+                if response.status_code == 403 and covered:
+                    names = [m.name for m in covered]
+                    raise ConfigError(market_not_in_plan_message(names, market.name, reason, what))
+                raise ConfigError(answer_message(response.status_code, reason, what))
+            covered.append(market)
+        return True, None
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
-        """Every stream shares one budget: the API counts the key's requests, not a stream's."""
+        """Every price stream, always, each reading only the configured tickers of its market;
+        then the reference streams. All share one budget: the API counts the key's requests,
+        not a stream's."""
         parsed = parse_config(config)
+        by_market = tickers_by_market(parsed.tickers)
         auth, budget = TokenAuthenticator(parsed.api_key), api_budget(parsed)
         return [
-            StockPrices(config=parsed, authenticator=auth, api_budget=budget),
+            *(
+                stream_class(
+                    config=replace(parsed, tickers=by_market.get(stream_class.market, ())),
+                    authenticator=auth,
+                    api_budget=budget,
+                )
+                for stream_class in PRICE_STREAMS
+            ),
             *(
                 stream(config=parsed, authenticator=auth, api_budget=budget)
                 for stream in (Tickers, TickerDetails, Dividends, Splits, MarketHolidays)
@@ -89,9 +98,11 @@ class SourceStockTickerApi(AbstractSource):
         says what to do, not a traceback or a stream failure halfway through.
         """
         messages = read_state_file(state_path)
-        stream_state = ConnectorStateManager(messages).get_stream_state(STREAM_NAME, None)
-        if stream_state:
-            validate_state(stream_state)
+        manager = ConnectorStateManager(messages)
+        for name in STREAM_NAMES:
+            stream_state = manager.get_stream_state(name, None)
+            if stream_state:
+                validate_state(stream_state, name)
         return messages
 
     def read(
@@ -106,12 +117,31 @@ class SourceStockTickerApi(AbstractSource):
         The stream refuses it too, but from inside the sync the CDK would report it as a stream
         failure followed by a generic one; here it is one config_error.
         """
-        incremental = any(
-            stream.stream.name == STREAM_NAME and stream.sync_mode == SyncMode.incremental
+        incremental = [
+            stream.stream.name
             for stream in catalog.streams
-        )
+            if stream.stream.name in STREAM_NAMES and stream.sync_mode == SyncMode.incremental
+        ]
         if state and incremental:
-            saved = ConnectorStateManager(state).get_stream_state(STREAM_NAME, None)
-            validate_state(saved)
-            check_bar_settings(saved.get(SETTINGS_KEY), parse_config(config))
+            manager = ConnectorStateManager(state)
+            parsed = parse_config(config)
+            for name in incremental:
+                saved = manager.get_stream_state(name, None)
+                validate_state(saved, name)
+                check_bar_settings(saved.get(SETTINGS_KEY), parsed, name)
         yield from super().read(logger, config, catalog, state)
+
+
+def _first_bar(config: StockTickerConfig, market: Market, ticker: str) -> requests.Response:
+    """The check's request for one market: one bar of `ticker` from start_date."""
+    path = aggs_path(ticker, config.multiplier, config.timespan, config.start_date, config.end_date)
+    adjusted = config.adjusted if market.takes_adjusted else None
+    try:
+        return requests.get(
+            f"{config.api_url}/{path}",
+            params=aggs_params(adjusted, limit=1),
+            auth=TokenAuthenticator(config.api_key),
+            timeout=(CONNECT_TIMEOUT_SECONDS, config.request_timeout_seconds),
+        )
+    except requests.RequestException as error:
+        raise ConfigError(unreachable_message(config.api_url, error)) from None

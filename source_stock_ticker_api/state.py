@@ -1,4 +1,4 @@
-"""The saved state of `stock_prices`: one cursor per ticker, checked before any request.
+"""The saved state of each price stream: one cursor per ticker, checked before any request.
 
 `{"bar_settings": {"timespan": "day", "multiplier": 1, "adjusted": true},
 "AAPL": {"timestamp": "<UTC start of the last complete bar>"}, ...}`, or the tutorial's
@@ -19,11 +19,18 @@ from source_stock_ticker_api.bars import to_ms
 from source_stock_ticker_api.config import TIMESPANS, ConfigError, StockTickerConfig
 
 RESET_ADVICE = "Reset the stock_prices stream to start over from start_date."
+
+
+def reset_advice(stream: str) -> str:
+    """What to do with a state that cannot be used: reset the stream it belongs to."""
+    return f"Reset the {stream} stream to start over from start_date."
+
+
 SETTINGS_KEY = "bar_settings"
 _SETTING_NAMES = ("timespan", "multiplier", "adjusted")
 
 
-def state_timestamp(value: Any) -> int:
+def state_timestamp(value: Any, stream: str = "stock_prices") -> int:
     """Unix ms of a saved cursor."""
     if isinstance(value, str):
         try:
@@ -34,7 +41,7 @@ def state_timestamp(value: Any) -> int:
             return to_ms(moment)
     raise ConfigError(
         f"The saved state holds {value!r} where a UTC timestamp such as 2024-01-02T05:00:00Z "
-        f"belongs. {RESET_ADVICE}"
+        f"belongs. {reset_advice(stream)}"
     )
 
 
@@ -63,7 +70,9 @@ def describe_bars(settings: Mapping[str, Any]) -> str:
     return f"{settings['multiplier']}-{settings['timespan']} {adjusted} bars"
 
 
-def check_bar_settings(saved: Mapping[str, Any] | None, config: StockTickerConfig) -> None:
+def check_bar_settings(
+    saved: Mapping[str, Any] | None, config: StockTickerConfig, stream: str = "stock_prices"
+) -> None:
     """Raises ConfigError when the saved cursors were read with other bar settings.
 
     Resuming from them would skip history (a minute cursor is far past the last daily bar read)
@@ -78,9 +87,9 @@ def check_bar_settings(saved: Mapping[str, Any] | None, config: StockTickerConfi
         if saved[name] != current[name]
     )
     raise ConfigError(
-        f"The saved state of stock_prices is for {describe_bars(saved)}, but the configuration "
+        f"The saved state of {stream} is for {describe_bars(saved)}, but the configuration "
         f"now asks for {describe_bars(current)} ({changes}). Resuming from it would skip history "
-        "and mix two kinds of bars under one primary key. Reset (refresh) the stock_prices "
+        f"and mix two kinds of bars under one primary key. Reset (refresh) the {stream} "
         "stream to read again from start_date with the new settings, or set the old ones back."
     )
 
@@ -90,7 +99,7 @@ def _as_json(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _validate_settings(value: Any) -> None:
+def _validate_settings(value: Any, stream: str) -> None:
     """Raises ConfigError unless `value` is bar_settings as this connector writes them."""
     if (
         not isinstance(value, Mapping)
@@ -102,23 +111,24 @@ def _validate_settings(value: Any) -> None:
     ):
         raise ConfigError(
             f"The saved state has bar_settings {value!r}, not an object such as "
-            f'{{"timespan": "day", "multiplier": 1, "adjusted": true}}. {RESET_ADVICE}'
+            f'{{"timespan": "day", "multiplier": 1, "adjusted": true}}. {reset_advice(stream)}'
         )
 
 
-def validate_state(value: Any) -> None:
+def validate_state(value: Any, stream: str = "stock_prices") -> None:
     """Raises ConfigError unless `value` is a state this connector (or the tutorial) wrote."""
+    advice = reset_advice(stream)
     if not isinstance(value, Mapping):
-        raise ConfigError(f"The saved state for stock_prices is not a JSON object. {RESET_ADVICE}")
+        raise ConfigError(f"The saved state for {stream} is not a JSON object. {advice}")
     for ticker, entry in value.items():
         if ticker == SETTINGS_KEY:
-            _validate_settings(entry)
+            _validate_settings(entry, stream)
         elif ticker == "date":
             legacy_date(entry)
         elif not isinstance(entry, Mapping) or "timestamp" not in entry:
             raise ConfigError(
                 f"The saved state for ticker {ticker!r} is {entry!r}, not "
-                f'{{"timestamp": "..."}}. {RESET_ADVICE}'
+                f'{{"timestamp": "..."}}. {advice}'
             )
         else:
-            state_timestamp(entry["timestamp"])
+            state_timestamp(entry["timestamp"], stream)

@@ -1,8 +1,12 @@
-"""The `stock_prices` stream: custom bars per ticker from the aggregates endpoint, and daily
-bars of many tickers at once from the grouped daily endpoint when that takes fewer requests
-(planner.py, grouped.py).
+"""The price streams, one per market: custom bars per ticker from the aggregates endpoint, and
+daily stock bars of many tickers at once from the grouped daily endpoint when that takes fewer
+requests (planner.py, grouped.py).
 
-API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars
+`stock_prices` came first; the other markets' streams are thin subclasses that change only what
+their market changes (markets.py): the zone of a bar's date, the calendar, the record's fields.
+
+API docs: https://polygon.io/docs/rest/stocks/aggregates/custom-bars (and the same page under
+/crypto/, /forex/, /indices/ and /options/)
 """
 
 from __future__ import annotations
@@ -47,20 +51,18 @@ from source_stock_ticker_api.api import (
 )
 from source_stock_ticker_api.bars import (
     INTRADAY,
-    NEW_YORK,
     TimeFormatter,
     bar_end_ms,
     day_start,
-    is_trading_day,
     page_limit,
     to_ms,
 )
 from source_stock_ticker_api.cdk_overrides import records_as_messages
-from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig, today_in_new_york
+from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
 from source_stock_ticker_api.estimates import Estimate, estimate
 from source_stock_ticker_api.grouped import GroupedReads, reads_grouped
-from source_stock_ticker_api.markets import STOCKS, Market
+from source_stock_ticker_api.markets import CRYPTO, FOREX, INDICES, OPTIONS, STOCKS, Market
 from source_stock_ticker_api.messages import counted, refused_tickers_message
 from source_stock_ticker_api.records import bar_records
 from source_stock_ticker_api.state import (
@@ -151,10 +153,18 @@ class StockPrices(HttpStream, CheckpointMixin):
     resumes at the page it stopped on.
     """
 
-    primary_key = ["stock_ticker", "timestamp"]
+    market: Market = STOCKS  # whose calendar says when a bar can exist, and in which zone
+    ticker_field = "stock_ticker"  # the tutorial's name; the other markets' streams say `ticker`
     cursor_field = "timestamp"
     state_checkpoint_interval = None
-    market: Market = STOCKS  # whose calendar says when a bar can exist
+
+    @property
+    def name(self) -> str:
+        return self.market.stream_name
+
+    @property
+    def primary_key(self) -> list[str]:
+        return [self.ticker_field, "timestamp"]
 
     def __init__(
         self,
@@ -165,7 +175,8 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._config = config
         self._state: dict[str, Any] = {}
         self._saved_settings: Mapping[str, Any] | None = None
-        self._formatter = TimeFormatter()
+        self._zone = self.market.zone
+        self._formatter = TimeFormatter(self._zone)
         self._now_ms = to_ms(clock.now())
         self._page_limit = page_limit(config.timespan, config.multiplier)
         self._bodies = ParsedBodies()
@@ -187,7 +198,7 @@ class StockPrices(HttpStream, CheckpointMixin):
                 self._refused,
                 self.logger,
             )
-            if reads_grouped(config)
+            if reads_grouped(config) and self.market is STOCKS
             else None
         )
         super().__init__(authenticator=authenticator, api_budget=api_budget)
@@ -218,7 +229,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             # before any bar leaves nothing to skip.
             day = legacy_date(state.pop("date"))
             if day >= EARLIEST_DATE:
-                legacy = {"timestamp": self._formatter.render(to_ms(day_start(day)))[0]}
+                legacy = {"timestamp": self._formatter.render(to_ms(day_start(day, self._zone)))[0]}
                 for ticker in self._config.tickers:
                     state.setdefault(ticker, legacy)
         self._state = state
@@ -243,49 +254,53 @@ class StockPrices(HttpStream, CheckpointMixin):
         no open market time up to now (a night, a weekend, a holiday, a cursor on end_date's
         last bar) gets no request: no bar can be new.
         """
-        config = self._config
+        config, zone = self._config, self._zone
         if sync_mode == SyncMode.incremental:
-            check_bar_settings(self._saved_settings, config)
+            check_bar_settings(self._saved_settings, config, self.name)
         else:
             self._state = {}
-        after_end_ms = to_ms(day_start(config.end_date + timedelta(days=1)))
+        after_end_ms = to_ms(day_start(config.end_date + timedelta(days=1), zone))
         horizon_ms = min(self._now_ms, after_end_ms)
         plan = SyncPlan([], [], horizon_ms)
         for ticker in config.tickers:
-            first_ms = to_ms(day_start(config.start_date))
+            first_ms = to_ms(day_start(config.start_date, zone))
             entry = self._state.get(ticker)
             if entry is not None:
-                cursor_ms = state_timestamp(entry["timestamp"])
+                cursor_ms = state_timestamp(entry["timestamp"], self.name)
                 if cursor_ms >= after_end_ms:
                     # Nothing after the cursor is in range; and the bar after a cursor such as
                     # 9999-12-31 would not fit in a datetime.
                     self.logger.warning(
                         f"{ticker}: the saved position {entry['timestamp']} is after end_date "
                         f"{config.end_date}; nothing to read. If that position is wrong, reset "
-                        "(refresh) the stock_prices stream."
+                        f"(refresh) the {self.name} stream."
                     )
                     continue
                 if cursor_ms >= first_ms:  # an older cursor predates every bar in range
-                    first_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier)
+                    first_ms = bar_end_ms(cursor_ms, config.timespan, config.multiplier, zone)
             pending = self._estimate(first_ms, horizon_ms)
             if not pending.base:
                 plan.idle.append(ticker)
                 continue
-            first_day = datetime.fromtimestamp(first_ms / 1000, NEW_YORK).date()
-            exact_day = first_ms == to_ms(day_start(first_day))
+            first_day = self._day_of(first_ms)
+            exact_day = first_ms == to_ms(day_start(first_day, zone))
             start = first_day.isoformat() if exact_day else str(first_ms)
             plan.tickers.append(
                 TickerPlan(ticker, first_ms, start, config.end_date.isoformat(), pending)
             )
         if self._grouped is not None:  # day bars: grouped days where they cost less
             grouped = self._grouped.plan(
-                {t.ticker: _day_of(t.first_ms) for t in plan.tickers}, clock.now()
+                {t.ticker: self._day_of(t.first_ms) for t in plan.tickers}, clock.now()
             )
             plan.tickers = [t for t in plan.tickers if t.ticker in grouped.per_ticker]
             plan.grouped_tickers = len(grouped.grouped)
             plan.grouped_days = len(grouped.days)
             plan.grouped_bars = sum(len(grouped.tickers_on(day)) for day in grouped.days)
         return plan
+
+    def _day_of(self, ms: int) -> date:
+        """The date of Unix ms `ms` in the market's zone."""
+        return datetime.fromtimestamp(ms / 1000, self._zone).date()
 
     def _estimate(self, start_ms: int, end_ms: int) -> Estimate:
         config = self._config
@@ -350,7 +365,9 @@ class StockPrices(HttpStream, CheckpointMixin):
         # `limit` bounds the bars of a page, hence memory, for second bars too (bars.page_limit).
         following = (stream_slice or {}).get("next_query")
         params: dict[str, Any] = dict(following) if following else {}
-        params.update(aggs_params(self._config.adjusted, self._page_limit))
+        # Index bars are never adjusted, and their endpoint does not take the parameter.
+        adjusted = self._config.adjusted if self.market.takes_adjusted else None
+        params.update(aggs_params(adjusted, self._page_limit))
         return params
 
     def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
@@ -387,11 +404,17 @@ class StockPrices(HttpStream, CheckpointMixin):
         if results:
             self._page = _Page(len(results), results[0]["t"], results[-1]["t"])
         data: Mapping[str, Any] | None = None
-        for data in bar_records(ticker, results, self._formatter.render):
+        for data in self._records(ticker, results):
             yield data
         if data is not None:
             self._record_bytes = len(orjson.dumps(data))
         self._advance_cursor(ticker, results)
+
+    def _records(
+        self, ticker: str, results: Sequence[Mapping[str, Any]]
+    ) -> Iterable[Mapping[str, Any]]:
+        """Stock records (records.py): the tutorial's `stock_ticker` and `price`, and `otc`."""
+        return bar_records(ticker, results, self._formatter.render)
 
     def _advance_cursor(self, ticker: str, results: Sequence[Mapping[str, Any]]) -> None:
         """Moves the ticker's cursor to the page's last complete bar, never back.
@@ -405,7 +428,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             t = bar["t"]
             if t <= cursor_ms:
                 return
-            if bar_end_ms(t, config.timespan, config.multiplier) <= now_ms:
+            if bar_end_ms(t, config.timespan, config.multiplier, self._zone) <= now_ms:
                 self._state[ticker] = {"timestamp": self._formatter.render(t)[0]}
                 return
 
@@ -517,7 +540,7 @@ class StockPrices(HttpStream, CheckpointMixin):
             seen.last = end
             seen.bars += self._page.bars
             if not (seen.bars or seen.past_trading_day):
-                seen.past_trading_day = _has_past_trading_day(stream_slice)
+                seen.past_trading_day = self._has_past_trading_day(stream_slice)
         yield from self._estimate_message()
 
     def _read_grouped_day(self, stream_slice: Mapping[str, Any]) -> Iterator[StreamData]:
@@ -547,7 +570,7 @@ class StockPrices(HttpStream, CheckpointMixin):
         if not page.bars:
             return
         config = self._config
-        read_to_ms = bar_end_ms(page.last_ms, config.timespan, config.multiplier)
+        read_to_ms = bar_end_ms(page.last_ms, config.timespan, config.multiplier, self._zone)
         read = self._estimate(ticker.first_ms, read_to_ms)
         rest = self._estimate(read_to_ms, self._plan.horizon_ms if self._plan else read_to_ms)
         ratio = min(1.0, ticker.bars / read.bars) if read.bars else 1.0
@@ -580,10 +603,26 @@ class StockPrices(HttpStream, CheckpointMixin):
                 f"{seen.last}, a range with trading days. Check the symbol."
             )
 
-
-def _day_of(ms: int) -> date:
-    """The New York date of Unix ms `ms`."""
-    return datetime.fromtimestamp(ms / 1000, NEW_YORK).date()
+    def _has_past_trading_day(self, stream_slice: Mapping[str, Any]) -> bool:
+        """Whether a window holds a finished trading day of the ticker's market, so an empty
+        answer is suspicious."""
+        market = self.market
+        start = str(stream_slice["from"])
+        if start.isdigit():
+            moment = datetime.fromtimestamp(int(start) / 1000, market.zone)
+            # Resuming inside a day after its session opened: the rest may rightly be empty.
+            session = market.session(moment.date())
+            late = session is not None and moment.hour * 60 + moment.minute > session[0]
+            day = moment.date() + timedelta(days=1) if late else moment.date()
+        else:
+            day = date.fromisoformat(start)
+        today = clock.now().astimezone(market.zone).date()
+        last = min(date.fromisoformat(str(stream_slice["to"])), today - timedelta(days=1))
+        while day <= last:
+            if market.is_trading_day(day):
+                return True
+            day += timedelta(days=1)
+        return False
 
 
 @dataclass(frozen=True)
@@ -608,19 +647,66 @@ def _idle_words(idle: Sequence[str]) -> str:
     )
 
 
-def _has_past_trading_day(stream_slice: Mapping[str, Any]) -> bool:
-    """Whether a window holds a finished trading day, so an empty answer is suspicious."""
-    start = str(stream_slice["from"])
-    if start.isdigit():
-        moment = datetime.fromtimestamp(int(start) / 1000, NEW_YORK)
-        # Resuming inside a day after its session opened: the rest may rightly be empty.
-        late = (moment.hour, moment.minute) > (4, 0)
-        day = moment.date() + timedelta(days=1) if late else moment.date()
-    else:
-        day = date.fromisoformat(start)
-    last = min(date.fromisoformat(str(stream_slice["to"])), today_in_new_york() - timedelta(days=1))
-    while day <= last:
-        if is_trading_day(day):
-            return True
-        day += timedelta(days=1)
-    return False
+class _MarketPrices(StockPrices):
+    """Bars of a market other than US stocks: `ticker` instead of `stock_ticker`, no `price`
+    (the tutorial's) and no `otc`; `volume`, `vwap` and `transactions` when the bar has them
+    (index bars never do)."""
+
+    ticker_field = "ticker"
+
+    def _records(
+        self, ticker: str, results: Sequence[Mapping[str, Any]]
+    ) -> Iterable[Mapping[str, Any]]:
+        render = self._formatter.render
+        for bar in results:
+            timestamp, day = render(bar["t"])
+            data = {
+                "ticker": ticker,
+                "date": day,
+                "timestamp": timestamp,
+                "open": bar["o"],
+                "high": bar["h"],
+                "low": bar["l"],
+                "close": bar["c"],
+            }
+            for short, field in _VOLUME_FIELDS:
+                value = bar.get(short)
+                if value is not None:
+                    data[field] = value
+            yield data
+
+
+_VOLUME_FIELDS = (("v", "volume"), ("vw", "vwap"), ("n", "transactions"))
+
+
+class CryptoPrices(_MarketPrices):
+    """`X:` tickers: every day of the year, dates in UTC."""
+
+    market = CRYPTO
+
+
+class ForexPrices(_MarketPrices):
+    """`C:` tickers: Sunday evening to Friday evening, dates in UTC; `volume` counts ticks."""
+
+    market = FOREX
+
+
+class IndexPrices(_MarketPrices):
+    """`I:` tickers: the NYSE regular session, dates in New York; values only, no volume."""
+
+    market = INDICES
+
+
+class OptionPrices(_MarketPrices):
+    """`O:` tickers (OCC symbols): the NYSE regular session, dates in New York; sparse bars."""
+
+    market = OPTIONS
+
+
+PRICE_STREAMS: tuple[type[StockPrices], ...] = (
+    StockPrices,
+    CryptoPrices,
+    ForexPrices,
+    IndexPrices,
+    OptionPrices,
+)

@@ -76,6 +76,10 @@ def test_given_valid_config_when_discover_then_catalog_and_exit_0(
     streams = result.output.catalog.catalog.streams  # type: ignore[union-attr]
     assert [s.name for s in streams] == [
         "stock_prices",
+        "crypto_prices",
+        "forex_prices",
+        "index_prices",
+        "option_prices",
         "tickers",
         "ticker_details",
         "dividends",

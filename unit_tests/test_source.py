@@ -20,11 +20,15 @@ AGGS = f"{API_URL}/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
 
 
 @pytest.mark.now()
-def test_streams_are_stock_prices_then_the_reference_streams_on_one_budget() -> None:
+def test_streams_are_the_price_streams_then_the_reference_streams_on_one_budget() -> None:
     streams = SourceStockTickerApi().streams(ConfigBuilder().build())
     assert isinstance(streams[0], StockPrices)
     assert [stream.name for stream in streams] == [
         "stock_prices",
+        "crypto_prices",
+        "forex_prices",
+        "index_prices",
+        "option_prices",
         "tickers",
         "ticker_details",
         "dividends",
