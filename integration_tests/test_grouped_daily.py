@@ -93,7 +93,8 @@ def test_twenty_tickers_one_day_behind_take_one_request(sandbox: Sandbox, tmp_pa
     assert run.states[-1] == same_cursor(TWENTY, FRI)
     assert plan_lines(run) == [
         "Plan: 1 grouped-daily request (2024-03-08) for 20 tickers, 0 per-ticker requests: "
-        "1 request in all."
+        "1 request in all.",
+        "Plan: 20 tickers to read, about 20 bars in about 1 request.",
     ]
     assert_key_hidden(run, sandbox)
 
@@ -133,7 +134,8 @@ def test_seventeen_tickers_behind_and_three_new_take_one_grouped_and_three_reque
     assert run.states[-1] == same_cursor(TWENTY, FRI)
     assert plan_lines(run) == [
         f"Plan: 1 grouped-daily request (2024-03-08) for 17 tickers, 3 per-ticker requests "
-        f"({', '.join(new)}): 4 requests in all."
+        f"({', '.join(new)}): 4 requests in all.",
+        "Plan: 20 tickers to read, about 1526 bars in about 4 requests.",
     ]
 
 
@@ -195,7 +197,8 @@ def test_an_unknown_symbol_and_a_day_in_session_then_the_next_syncs(
     assert plan_lines(run) == [
         "Plan: 1 grouped-daily request (2024-03-07) for 4 tickers, 0 per-ticker requests: "
         "1 request in all. 2024-03-08 has not closed yet: the first sync after 20:00 New York "
-        "time reads it for the tickers read grouped."
+        "time reads it for the tickers read grouped.",
+        "Plan: 4 tickers to read, about 4 bars in about 1 request.",
     ]
 
     # After the session: Friday's final bars, but the cursors wait for the day to end. ZZZZ,

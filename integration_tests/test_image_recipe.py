@@ -36,6 +36,8 @@ from typing import Any
 import pytest
 import yaml
 
+from source_stock_ticker_api.markets import MARKETS
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 METADATA = yaml.safe_load((ROOT / "metadata.yaml").read_text())["data"]
@@ -381,8 +383,9 @@ def test_image_entrypoint_checks_against_the_sandbox(run_entrypoint: Any, sandbo
 def test_image_entrypoint_reads_from_the_sandbox(run_entrypoint: Any, sandbox: Any) -> None:
     config = sandbox_config(sandbox)
     catalog = json.loads(CATALOG.read_text())
-    # The price stream alone: what this test checks of the image is its entrypoint and its bars.
-    catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] == "stock_prices"]
+    # The price streams alone: what this test checks of the image is its entrypoint and its bars.
+    prices = {market.stream_name for market in MARKETS}
+    catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] in prices]
     run = run_entrypoint("read", config=config, catalog=catalog)
     assert run.returncode == 0, run.stderr
     records = [m["record"]["data"] for m in run.of_type("RECORD")]

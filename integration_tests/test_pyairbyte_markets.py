@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from integration_tests.test_pyairbyte import offline_pyairbyte  # noqa: F401  (fixture)
+from source_stock_ticker_api.markets import MARKETS
 
 EXECUTABLE = Path(sys.executable).parent / "source-stock-ticker-api"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -61,7 +62,7 @@ def test_a_mixed_config_lands_in_one_duckdb_table_per_stream(
     source = airbyte.get_source(
         "source-stock-ticker-api", config=config, local_executable=EXECUTABLE
     )
-    source.select_all_streams()
+    source.select_streams([market.stream_name for market in MARKETS])
     cache = DuckDBCache(db_path=tmp_path / "markets.duckdb", schema_name="bars")
     fixed_now(NOW)
     result = source.read(cache=cache, write_strategy="merge")

@@ -119,7 +119,7 @@ def test_tickers_follows_next_url_through_every_page_of_each_market_of_the_confi
         *api(sandbox, "/v3/reference/tickers", market="stocks", limit=1000)["results"],
         *api(sandbox, "/v3/reference/tickers", market="otc", limit=1000)["results"],
     ]
-    assert len(listed) == 120
+    assert len(listed) == 122
     assert records(output, "tickers") == listed
     first = {"active": "true", "sort": "ticker", "order": "asc", "limit": "50"}
     assert [(path, query.get("market")) for path, query in requests_sent] == [
@@ -152,7 +152,7 @@ def test_tickers_lists_each_market_present_in_the_config_and_none_for_options(
     ]
     markets = [record["market"] for record in records(output, "tickers")]
     assert {m: markets.count(m) for m in set(markets)} == {
-        "stocks": 119,
+        "stocks": 121,
         "otc": 1,
         "crypto": 2,
         "fx": 3,
