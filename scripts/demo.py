@@ -57,7 +57,9 @@ def run_demo(url: str) -> None:
     config_path = write("config.json", config)
     # The price stream: what the demo shows is bars, state and requests per ticker.
     catalog = json.loads((ROOT / "integration_tests" / "configured_catalog.json").read_text())
-    catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] == "stock_prices"]
+    # The streams of the demo's three tickers; the reference streams would add their own requests.
+    prices = {"stock_prices", "crypto_prices", "index_prices"}
+    catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] in prices]
     catalog_path = write("catalog.json", catalog)
 
     spec = connector(["spec"], "spec", START_NOW)
