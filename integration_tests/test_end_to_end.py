@@ -28,6 +28,7 @@ from integration_tests.helpers import (
     sync_again,
 )
 from polygon_sandbox import Sandbox
+from unit_tests.helpers import STREAM_NAMES
 
 # Wednesday 2024-03-06, 12:00 in New York: that day's bars are still forming.
 WEDNESDAY_NOON = datetime(2024, 3, 6, 17, 0, tzinfo=timezone.utc)
@@ -98,18 +99,7 @@ def test_discover_lists_stock_prices(sandbox: Sandbox, tmp_path: Path) -> None:
     run = run_connector("discover", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON)
     (message,) = run.of_type("CATALOG")
     streams = message["catalog"]["streams"]
-    assert [s["name"] for s in streams] == [
-        "stock_prices",
-        "crypto_prices",
-        "forex_prices",
-        "index_prices",
-        "option_prices",
-        "tickers",
-        "ticker_details",
-        "dividends",
-        "splits",
-        "market_holidays",
-    ]
+    assert [s["name"] for s in streams] == STREAM_NAMES
     stream = streams[0]
     assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
     assert stream["source_defined_primary_key"] == [["stock_ticker"], ["timestamp"]]

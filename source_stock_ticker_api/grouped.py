@@ -25,16 +25,13 @@ import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.core import StreamData
-from airbyte_cdk.sources.streams.http import HttpStream
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from requests.auth import AuthBase
 
-from source_stock_ticker_api.api import ParsedBodies
 from source_stock_ticker_api.bars import TimeFormatter, day_start, to_ms
 from source_stock_ticker_api.config import StockTickerConfig
-from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
 from source_stock_ticker_api.messages import counted
 from source_stock_ticker_api.planner import Plan, plan_reads
+from source_stock_ticker_api.polygon_stream import PolygonStream
 from source_stock_ticker_api.records import bar_records
 
 GROUPED_PATH = "v2/aggs/grouped/locale/us/market/stocks"
@@ -48,7 +45,7 @@ def reads_grouped(config: StockTickerConfig) -> bool:
     return config.timespan == "day" and config.multiplier == 1
 
 
-class GroupedDaily(HttpStream):
+class GroupedDaily(PolygonStream):
     """One grouped day per slice, as raw bars of the slice's tickers; not in the catalog.
 
     It shares the pace (api_budget), key, timeouts, retries and error words of `stock_prices`,
@@ -62,26 +59,13 @@ class GroupedDaily(HttpStream):
         config: StockTickerConfig,
         authenticator: AuthBase,
         api_budget: APIBudget | None,
-        timeout: tuple[float, float],
         on_refused: Callable[[str], None],
     ) -> None:
-        self._config = config
-        self._timeout = timeout
-        self._bodies = ParsedBodies()
         self._on_refused = on_refused
-        super().__init__(authenticator=authenticator, api_budget=api_budget)
+        super().__init__(config, authenticator, api_budget)
 
-    @property
-    def url_base(self) -> str:
-        return f"{self._config.api_url}/"
-
-    def get_error_handler(self) -> ErrorHandler:
-        return PolygonErrorHandler(
-            self.logger, self._config.api_url, self._bodies, self._on_refused
-        )
-
-    def get_backoff_strategy(self) -> BackoffStrategy:
-        return PolygonBackoffStrategy(self._config.requests_per_minute)
+    def _note_refusal(self, message: str) -> None:
+        self._on_refused(message)
 
     def path(
         self,
@@ -103,25 +87,13 @@ class GroupedDaily(HttpStream):
         bars, and the bars of tickers not configured are dropped anyway."""
         return {"adjusted": "true" if self._config.adjusted else "false", "include_otc": "true"}
 
-    def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
-        """The same (connect, read) timeouts as the stream's custom-bars requests."""
-        return {"timeout": self._timeout}
-
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         return None  # one page holds the whole day
 
-    def parse_response(
-        self,
-        response: requests.Response,
-        *,
-        stream_state: Mapping[str, Any],
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
+    def page_records(
+        self, response: requests.Response, stream_slice: Mapping[str, Any]
     ) -> Iterable[Mapping[str, Any]]:
         """The bars of the slice's tickers, each stamped with the day's start (see the module)."""
-        assert stream_slice is not None
-        if not response.ok:  # a refusal the error handler let through: no bars
-            return
         wanted = set(stream_slice["tickers"])
         start_ms = to_ms(day_start(date.fromisoformat(stream_slice["day"])))
         for bar in self._bodies.of(response).get("results") or ():
@@ -148,14 +120,13 @@ class GroupedReads:
         config: StockTickerConfig,
         authenticator: AuthBase,
         api_budget: APIBudget | None,
-        timeout: tuple[float, float],
         refused: MutableMapping[str, str],
         logger: logging.Logger,
     ) -> None:
         self._refused = refused  # ticker -> the words of its refusal, shared with StockPrices
         self._logger = logger
         self._refusal: str | None = None
-        self._stream = GroupedDaily(config, authenticator, api_budget, timeout, self._note_refusal)
+        self._stream = GroupedDaily(config, authenticator, api_budget, self._note_refusal)
         self._formatter = TimeFormatter()
         self._end = config.end_date
         self._plan = Plan()

@@ -23,8 +23,7 @@ from airbyte_cdk.models import ConfiguredAirbyteStream, FailureType, SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.core import StreamData
-from airbyte_cdk.sources.streams.http import HttpStream
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
     ErrorResolution,
     ResponseAction,
@@ -34,18 +33,18 @@ from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from requests.auth import AuthBase
 
-from source_stock_ticker_api.api import ParsedBodies, next_page
+from source_stock_ticker_api.api import ParsedBodies
 from source_stock_ticker_api.config import StockTickerConfig, today_in_new_york
-from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
+from source_stock_ticker_api.errors import PolygonErrorHandler
 from source_stock_ticker_api.markets import OPTIONS, STOCKS, market_of, tickers_by_market
 from source_stock_ticker_api.messages import as_sentence, counted
+from source_stock_ticker_api.polygon_stream import PolygonStream
 from source_stock_ticker_api.reference_api import (
     DIVIDENDS_PATH,
     HOLIDAYS_PATH,
     SPLITS_PATH,
     TICKERS_PATH,
 )
-from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS
 
 # The API's largest pages: fewer requests, which is what a 5-a-minute plan counts.
 TICKERS_PAGE_SIZE = 1000
@@ -61,7 +60,7 @@ LOOKBACK_DAYS = 30
 FREE_PLAN_HISTORY_DAYS = 730
 
 
-class ReferenceStream(HttpStream):
+class ReferenceStream(PolygonStream):
     """What the five streams share: timeouts, pace, retries, `next_url`, and refusals.
 
     Subclasses say which requests to send (`stream_slices`, `first_path`, `first_params`).
@@ -75,15 +74,9 @@ class ReferenceStream(HttpStream):
         authenticator: AuthBase,
         api_budget: APIBudget | None = None,
     ) -> None:
-        self._config = config
-        self._bodies = ParsedBodies()
         self._refusal: tuple[int, str] | None = None  # (status, words) for the slice being read
         self._refusals: list[str] = []  # every refusal of this sync, in order
-        super().__init__(authenticator=authenticator, api_budget=api_budget)
-
-    @property
-    def url_base(self) -> str:
-        return f"{self._config.api_url}/"
+        super().__init__(config, authenticator, api_budget)
 
     @property
     def is_resumable(self) -> bool:
@@ -92,19 +85,14 @@ class ReferenceStream(HttpStream):
         return self.supports_incremental
 
     def get_error_handler(self) -> ErrorHandler:
+        """PolygonStream's, also telling the status of a refusal (ReferenceErrorHandler)."""
         return ReferenceErrorHandler(
-            self.logger, self._config.api_url, self._bodies, self._note_refusal
+            self.logger, self._config.api_url, self._bodies, self._note_status_refusal
         )
 
-    def _note_refusal(self, status: int, message: str) -> None:
+    def _note_status_refusal(self, status: int, message: str) -> None:
         """The error handler's word that the API refused the slice being read."""
         self._refusal = (status, message)
-
-    def get_backoff_strategy(self) -> BackoffStrategy:
-        return PolygonBackoffStrategy(self._config.requests_per_minute)
-
-    def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
-        return {"timeout": (CONNECT_TIMEOUT_SECONDS, self._config.request_timeout_seconds)}
 
     def first_path(self, stream_slice: Mapping[str, Any]) -> str:
         raise NotImplementedError
@@ -135,25 +123,10 @@ class ReferenceStream(HttpStream):
             return dict(next_page_token["query"])
         return self.first_params(stream_slice or {})
 
-    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        if not response.ok:
-            return None
-        following = next_page(self._bodies.of(response))
-        if following is None:
-            return None
-        path, query = following
-        return {"path": path, "query": query}
-
-    def parse_response(
-        self,
-        response: requests.Response,
-        *,
-        stream_state: Mapping[str, Any],
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
+    def page_records(
+        self, response: requests.Response, stream_slice: Mapping[str, Any]
     ) -> Iterable[Mapping[str, Any]]:
-        if not response.ok:  # a refusal or an unknown ticker the error handler let through
-            return
+        """The page's `results`, a list or (ticker details) one object."""
         results = self._bodies.of(response).get("results")
         if isinstance(results, list):
             yield from results
@@ -292,16 +265,9 @@ class MarketHolidays(ReferenceStream):
     def first_path(self, stream_slice: Mapping[str, Any]) -> str:
         return HOLIDAYS_PATH
 
-    def parse_response(
-        self,
-        response: requests.Response,
-        *,
-        stream_state: Mapping[str, Any],
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
+    def page_records(
+        self, response: requests.Response, stream_slice: Mapping[str, Any]
     ) -> Iterable[Mapping[str, Any]]:
-        if not response.ok:
-            return
         body = orjson.loads(response.content)
         if isinstance(body, list):
             yield from body

@@ -28,6 +28,7 @@ from source_stock_ticker_api.messages import (
     unreachable_message,
 )
 from source_stock_ticker_api.pacing import PacedBudget
+from source_stock_ticker_api.polygon_stream import CONNECT_TIMEOUT_SECONDS
 from source_stock_ticker_api.reference_streams import (
     Dividends,
     MarketHolidays,
@@ -37,7 +38,7 @@ from source_stock_ticker_api.reference_streams import (
 )
 from source_stock_ticker_api.state import SETTINGS_KEY, check_bar_settings, validate_state
 from source_stock_ticker_api.state_file import read_state_file
-from source_stock_ticker_api.streams import CONNECT_TIMEOUT_SECONDS, PRICE_STREAMS
+from source_stock_ticker_api.streams import PRICE_STREAMS
 
 STREAM_NAMES = tuple(market.stream_name for market in MARKETS)
 

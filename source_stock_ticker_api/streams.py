@@ -34,8 +34,6 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.core import StreamData
-from airbyte_cdk.sources.streams.http import HttpStream
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -43,7 +41,6 @@ from requests.auth import AuthBase
 
 from source_stock_ticker_api import clock
 from source_stock_ticker_api.api import (
-    ParsedBodies,
     aggs_params,
     aggs_path,
     next_page,
@@ -59,11 +56,11 @@ from source_stock_ticker_api.bars import (
 )
 from source_stock_ticker_api.cdk_overrides import records_as_messages
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig
-from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
 from source_stock_ticker_api.estimates import Estimate, estimate
 from source_stock_ticker_api.grouped import GroupedReads, reads_grouped
 from source_stock_ticker_api.markets import CRYPTO, FOREX, INDICES, OPTIONS, STOCKS, Market
 from source_stock_ticker_api.messages import counted, refused_tickers_message
+from source_stock_ticker_api.polygon_stream import PolygonStream
 from source_stock_ticker_api.records import bar_records
 from source_stock_ticker_api.state import (
     SETTINGS_KEY,
@@ -74,7 +71,6 @@ from source_stock_ticker_api.state import (
     validate_state,
 )
 
-CONNECT_TIMEOUT_SECONDS = 10
 # Size of a record's data as JSON before any is read: a minute bar of AAPL with every field.
 # The estimate for the platform then uses the last record of each page.
 RECORD_BYTES = 230
@@ -141,7 +137,7 @@ class SyncPlan:
         return total
 
 
-class StockPrices(HttpStream, CheckpointMixin):
+class StockPrices(PolygonStream, CheckpointMixin):
     """Bars for every configured ticker, oldest first, with one cursor per ticker.
 
     State is `{"bar_settings": {...}, "AAPL": {"timestamp": "<start of the last complete bar>"},
@@ -172,14 +168,13 @@ class StockPrices(HttpStream, CheckpointMixin):
         authenticator: AuthBase,
         api_budget: APIBudget | None = None,
     ) -> None:
-        self._config = config
+        super().__init__(config, authenticator, api_budget)
         self._state: dict[str, Any] = {}
         self._saved_settings: Mapping[str, Any] | None = None
         self._zone = self.market.zone
         self._formatter = TimeFormatter(self._zone)
         self._now_ms = to_ms(clock.now())
         self._page_limit = page_limit(config.timespan, config.multiplier)
-        self._bodies = ParsedBodies()
         self._plan: SyncPlan | None = None
         self._page = _Page()
         self._following: tuple[str, list[tuple[str, str]]] | None = None  # the page's next_url
@@ -190,22 +185,10 @@ class StockPrices(HttpStream, CheckpointMixin):
         self._ticker_read: _TickerRead | None = None
         # Grouped daily reads (grouped.py, planner.py): day bars only.
         self._grouped = (
-            GroupedReads(
-                config,
-                authenticator,
-                api_budget,
-                (CONNECT_TIMEOUT_SECONDS, config.request_timeout_seconds),
-                self._refused,
-                self.logger,
-            )
+            GroupedReads(config, authenticator, api_budget, self._refused, self.logger)
             if reads_grouped(config) and self.market is STOCKS
             else None
         )
-        super().__init__(authenticator=authenticator, api_budget=api_budget)
-
-    @property
-    def url_base(self) -> str:
-        return f"{self._config.api_url}/"
 
     @property
     def state(self) -> MutableMapping[str, Any]:
@@ -234,17 +217,9 @@ class StockPrices(HttpStream, CheckpointMixin):
                     state.setdefault(ticker, legacy)
         self._state = state
 
-    def get_error_handler(self) -> ErrorHandler:
-        return PolygonErrorHandler(
-            self.logger, self._config.api_url, self._bodies, self._note_refusal
-        )
-
     def _note_refusal(self, message: str) -> None:
         """The error handler's word that the API refused the window being read."""
         self._refusal = message
-
-    def get_backoff_strategy(self) -> BackoffStrategy:
-        return PolygonBackoffStrategy(self._config.requests_per_minute)
 
     def plan(self, sync_mode: SyncMode) -> SyncPlan:
         """Each ticker's pending range, and whether the market's hours allow a bar in it.
@@ -370,22 +345,13 @@ class StockPrices(HttpStream, CheckpointMixin):
         params.update(aggs_params(adjusted, self._page_limit))
         return params
 
-    def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
-        """The same timeouts for every request, whatever the slice or page."""
-        return {"timeout": (CONNECT_TIMEOUT_SECONDS, self._config.request_timeout_seconds)}
-
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         """None: each page is a slice of its own (see _ticker_pages), so the CDK checkpoints
         after every page. parse_response keeps the page's `next_url` for the next slice."""
         return None
 
-    def parse_response(
-        self,
-        response: requests.Response,
-        *,
-        stream_state: Mapping[str, Any],
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
+    def page_records(
+        self, response: requests.Response, stream_slice: Mapping[str, Any]
     ) -> Iterable[Mapping[str, Any]]:
         """The page's bars as records (read_records wraps them into messages).
 
@@ -393,9 +359,6 @@ class StockPrices(HttpStream, CheckpointMixin):
         to None: the CDK's serializer would drop it, and cdk_overrides.record_json relies on
         data holding no None.
         """
-        assert stream_slice is not None
-        if not response.ok:  # a refusal the error handler let through: no bars (see read_records)
-            return
         ticker = stream_slice["ticker"]
         body = self._bodies.of(response)
         # The path and cursor of `next_url`, re-based on our own api_url.

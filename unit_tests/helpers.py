@@ -27,6 +27,20 @@ from source_stock_ticker_api import run
 from source_stock_ticker_api.source import SourceStockTickerApi
 
 STREAM = "stock_prices"
+# Every stream of the catalog, in discover's order: the price streams, one per market, then the
+# reference streams. Written out once, for every test of the stream list.
+STREAM_NAMES = [
+    "stock_prices",
+    "crypto_prices",
+    "forex_prices",
+    "index_prices",
+    "option_prices",
+    "tickers",
+    "ticker_details",
+    "dividends",
+    "splits",
+    "market_holidays",
+]
 # A record with every field, as the connector emits it (AAPL's daily bar of 2024-01-02).
 FULL_RECORD: dict[str, Any] = {
     "stock_ticker": "AAPL",

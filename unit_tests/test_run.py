@@ -16,6 +16,7 @@ from airbyte_cdk.models import FailureType, Status
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import (
     LATE_EVENING_NY,
+    STREAM_NAMES,
     CliResult,
     command_line,
     connection_status,
@@ -74,18 +75,7 @@ def test_given_valid_config_when_discover_then_catalog_and_exit_0(
 
     assert result.exit_code == 0
     streams = result.output.catalog.catalog.streams  # type: ignore[union-attr]
-    assert [s.name for s in streams] == [
-        "stock_prices",
-        "crypto_prices",
-        "forex_prices",
-        "index_prices",
-        "option_prices",
-        "tickers",
-        "ticker_details",
-        "dividends",
-        "splits",
-        "market_holidays",
-    ]
+    assert [s.name for s in streams] == STREAM_NAMES
 
 
 def test_given_legacy_state_file_when_read_from_the_command_line_then_resume_after_its_date(

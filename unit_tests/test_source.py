@@ -14,7 +14,7 @@ from source_stock_ticker_api.config import parse_config
 from source_stock_ticker_api.source import SourceStockTickerApi, api_budget
 from source_stock_ticker_api.streams import StockPrices
 from unit_tests.config_builder import API_URL, ConfigBuilder
-from unit_tests.helpers import write_json
+from unit_tests.helpers import STREAM_NAMES, write_json
 
 AGGS = f"{API_URL}/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
 
@@ -23,18 +23,7 @@ AGGS = f"{API_URL}/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
 def test_streams_are_the_price_streams_then_the_reference_streams_on_one_budget() -> None:
     streams = SourceStockTickerApi().streams(ConfigBuilder().build())
     assert isinstance(streams[0], StockPrices)
-    assert [stream.name for stream in streams] == [
-        "stock_prices",
-        "crypto_prices",
-        "forex_prices",
-        "index_prices",
-        "option_prices",
-        "tickers",
-        "ticker_details",
-        "dividends",
-        "splits",
-        "market_holidays",
-    ]
+    assert [stream.name for stream in streams] == STREAM_NAMES
     # One pace for the key: the API counts its requests, whichever stream sends them.
     budgets = {id(stream._http_client._api_budget) for stream in streams}  # type: ignore[attr-defined]
     assert len(budgets) == 1

@@ -1,0 +1,92 @@
+"""The HTTP plumbing every stream of this connector shares, written once.
+
+The price streams (streams.py), the grouped daily reads (grouped.py) and the reference streams
+(reference_streams.py) talk to the same API the same way: one host, one pace, the same timeouts,
+retries and error words, the same `next_url` paging, and a refusal the error handler lets
+through read as a page without records. Each stream keeps only what it reads differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import requests
+from airbyte_cdk.sources.streams.call_rate import APIBudget
+from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from requests.auth import AuthBase
+
+from source_stock_ticker_api.api import ParsedBodies, next_page
+from source_stock_ticker_api.config import StockTickerConfig
+from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
+
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+class PolygonStream(HttpStream):
+    """An HttpStream of the Polygon API: `api_url`, the configured pace and timeouts, the
+    connector's retries and messages (errors.py), `next_url` as the next page.
+
+    Subclasses read a page's records in `page_records`, and hear of a refused request in
+    `_note_refusal`.
+    """
+
+    def __init__(
+        self,
+        config: StockTickerConfig,
+        authenticator: AuthBase,
+        api_budget: APIBudget | None = None,
+    ) -> None:
+        self._config = config
+        self._bodies = ParsedBodies()  # each page parsed once, for the error handler and us
+        super().__init__(authenticator=authenticator, api_budget=api_budget)
+
+    @property
+    def url_base(self) -> str:
+        return f"{self._config.api_url}/"
+
+    def get_error_handler(self) -> ErrorHandler:
+        return PolygonErrorHandler(
+            self.logger, self._config.api_url, self._bodies, self._note_refusal
+        )
+
+    def _note_refusal(self, message: str) -> None:
+        """The error handler's word that the API refused the request being read."""
+        raise NotImplementedError
+
+    def get_backoff_strategy(self) -> BackoffStrategy:
+        return PolygonBackoffStrategy(self._config.requests_per_minute)
+
+    def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        """The same (connect, read) timeouts for every request, whatever the slice or page."""
+        return {"timeout": (CONNECT_TIMEOUT_SECONDS, self._config.request_timeout_seconds)}
+
+    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
+        """The path and cursor of the page's `next_url`, re-based on our own api_url."""
+        if not response.ok:
+            return None
+        following = next_page(self._bodies.of(response))
+        if following is None:
+            return None
+        path, query = following
+        return {"path": path, "query": query}
+
+    def parse_response(
+        self,
+        response: requests.Response,
+        *,
+        stream_state: Mapping[str, Any],
+        stream_slice: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        """The page's records; none for a refusal the error handler let through."""
+        if not response.ok:
+            return
+        yield from self.page_records(response, stream_slice or {})
+
+    def page_records(
+        self, response: requests.Response, stream_slice: Mapping[str, Any]
+    ) -> Iterable[Mapping[str, Any]]:
+        """The records of a page the API served."""
+        raise NotImplementedError
