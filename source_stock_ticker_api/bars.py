@@ -25,8 +25,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from source_stock_ticker_api.markets import is_nyse_trading_day
-
 NEW_YORK = ZoneInfo("America/New_York")
 INTRADAY = frozenset({"second", "minute", "hour"})
 
@@ -121,8 +119,3 @@ class TimeFormatter:
         seconds, millis = divmod(millis, 1000)
         fraction = f".{millis:03d}" if millis else ""
         return f"{cached[0]}{minutes:02d}:{seconds:02d}{fraction}Z", cached[1]
-
-
-def is_trading_day(day: date) -> bool:
-    """An NYSE trading day: the days US stock bars exist."""
-    return is_nyse_trading_day(day)

@@ -29,7 +29,7 @@ from requests.auth import AuthBase
 
 from source_stock_ticker_api.bars import TimeFormatter, day_start, to_ms
 from source_stock_ticker_api.config import StockTickerConfig
-from source_stock_ticker_api.messages import counted
+from source_stock_ticker_api.messages import counted, no_bars_warning
 from source_stock_ticker_api.planner import Plan, plan_reads
 from source_stock_ticker_api.polygon_stream import PolygonStream
 from source_stock_ticker_api.records import bar_records
@@ -193,7 +193,4 @@ class GroupedReads:
         for ticker, first in self._plan.grouped.items():
             if not self._bars[ticker] and ticker not in self._refused:
                 if first.isoformat() <= last_day:
-                    self._logger.warning(
-                        f"{ticker}: the API returned no bars from {first} to {last_day}, a "
-                        "range with trading days. Check the symbol."
-                    )
+                    self._logger.warning(no_bars_warning(ticker, first.isoformat(), last_day))

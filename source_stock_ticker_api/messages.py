@@ -66,6 +66,15 @@ _TOLD: Mapping[int, Callable[[str, str], str]] = {
 USER_MUST_FIX = frozenset({400, 401, 403, 404})
 
 
+def no_bars_warning(ticker: str, first: str, last: str) -> str:
+    """The one warning for a ticker whose range with trading days held no bar at all: a symbol
+    the API does not know answers exactly so."""
+    return (
+        f"{ticker}: the API returned no bars from {first} to {last}, a range with trading days. "
+        "Check the symbol."
+    )
+
+
 def counted(count: int, noun: str) -> str:
     """'1 bar', '0 bars', '2 bars': a count with its noun in the right number."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from source_stock_ticker_api.bars import NEW_YORK, is_trading_day
+from source_stock_ticker_api.markets import NEW_YORK, is_nyse_trading_day
 from source_stock_ticker_api.messages import counted
 
 # The extended session ends at 20:00 New York (17:00 on the few early-close days: waiting until
@@ -111,7 +111,7 @@ def plan_reads(pending: Mapping[str, date], end: date, now: datetime) -> Plan:
     days = final_days[bisect_left(final_days, min(grouped.values())) :] if grouped else []
     today = now.astimezone(NEW_YORK).date()
     forming = None
-    if last < today <= end and is_trading_day(today):
+    if last < today <= end and is_nyse_trading_day(today):
         if any(first <= today for first in grouped.values()):
             forming = today
     return Plan(tuple(days), grouped, per_ticker, forming)
@@ -122,7 +122,7 @@ def _trading_days(first: date, last: date) -> list[date]:
     days = []
     day = first
     while day <= last:
-        if is_trading_day(day):
+        if is_nyse_trading_day(day):
             days.append(day)
         day += timedelta(days=1)
     return days

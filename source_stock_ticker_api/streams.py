@@ -59,7 +59,7 @@ from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig
 from source_stock_ticker_api.estimates import Estimate, estimate
 from source_stock_ticker_api.grouped import GroupedReads, reads_grouped
 from source_stock_ticker_api.markets import CRYPTO, FOREX, INDICES, OPTIONS, STOCKS, Market
-from source_stock_ticker_api.messages import counted, refused_tickers_message
+from source_stock_ticker_api.messages import counted, no_bars_warning, refused_tickers_message
 from source_stock_ticker_api.polygon_stream import PolygonStream
 from source_stock_ticker_api.records import bar_records
 from source_stock_ticker_api.state import (
@@ -76,8 +76,6 @@ from source_stock_ticker_api.state import (
 RECORD_BYTES = 230
 # Tickers named in the one line about tickers that need no request; the rest are counted.
 NAMED_IDLE_TICKERS = 10
-
-logger = logging.getLogger("airbyte")
 
 
 @dataclass
@@ -424,7 +422,8 @@ class StockPrices(PolygonStream, CheckpointMixin):
             configured_stream, logger, slice_logger, stream_state, state_manager, internal_config
         )
         self._end_ticker()
-        bars, requests_made = plan.read().bars, plan.read().base
+        done = plan.read()
+        bars, requests_made = done.bars, done.base
         self.logger.info(
             f"Totals: {counted(bars, 'bar')} in {counted(requests_made, 'request')} "
             f"(planned: about {counted(planned.bars, 'bar')} in about "
@@ -561,10 +560,7 @@ class StockPrices(PolygonStream, CheckpointMixin):
         bar at all. An empty range before a listing, or after a delisting, says nothing."""
         seen, self._ticker_read = self._ticker_read, None
         if seen and not seen.bars and seen.past_trading_day and seen.ticker not in self._refused:
-            self.logger.warning(
-                f"{seen.ticker}: the API returned no bars from {readable_point(seen.first)} to "
-                f"{seen.last}, a range with trading days. Check the symbol."
-            )
+            self.logger.warning(no_bars_warning(seen.ticker, readable_point(seen.first), seen.last))
 
     def _has_past_trading_day(self, stream_slice: Mapping[str, Any]) -> bool:
         """Whether a window holds a finished trading day of the ticker's market, so an empty

@@ -13,8 +13,8 @@ from source_stock_ticker_api.bars import (
     TimeFormatter,
     bar_end_ms,
     day_start,
-    is_trading_day,
 )
+from source_stock_ticker_api.markets import is_nyse_trading_day
 from unit_tests.helpers import ms
 
 # (timespan, multiplier, bar start, bar end), all in UTC.
@@ -161,4 +161,4 @@ class TestTradingDays:
         ],
     )
     def test_nyse_calendar(self, day: date, trading: bool) -> None:
-        assert is_trading_day(day) is trading
+        assert is_nyse_trading_day(day) is trading

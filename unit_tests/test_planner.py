@@ -8,7 +8,7 @@ from itertools import combinations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from source_stock_ticker_api.bars import is_trading_day
+from source_stock_ticker_api.markets import is_nyse_trading_day
 from source_stock_ticker_api.planner import Plan, last_final_day, plan_reads
 
 # Tuesday 2024-03-05, 21:00 in New York: that day's session is over.
@@ -126,7 +126,7 @@ def _cheapest(pending: dict[str, date], end: date, last_final: date) -> int:
             days = [
                 first + timedelta(days=i)
                 for i in range((min(end, last_final) - first).days + 1)
-                if is_trading_day(first + timedelta(days=i))
+                if is_nyse_trading_day(first + timedelta(days=i))
             ]
             best = min(best, len(days) + len(pending) - size)
     return best
