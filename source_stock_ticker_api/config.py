@@ -66,6 +66,7 @@ class StockTickerConfig:
     api_url: str
     requests_per_minute: int
     request_timeout_seconds: int
+    max_concurrent_requests: int
 
 
 def today_in_new_york() -> date:
@@ -105,6 +106,7 @@ def parse_config(raw: Mapping[str, Any]) -> StockTickerConfig:
         api_url=_api_url(raw),
         requests_per_minute=_int_field(raw, "requests_per_minute"),
         request_timeout_seconds=_int_field(raw, "request_timeout_seconds"),
+        max_concurrent_requests=_int_field(raw, "max_concurrent_requests"),
     )
 
 

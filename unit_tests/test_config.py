@@ -30,6 +30,7 @@ def test_given_only_key_and_ticker_then_defaults_apply() -> None:
         api_url="https://api.polygon.io",
         requests_per_minute=5,
         request_timeout_seconds=30,
+        max_concurrent_requests=10,
     )
 
 

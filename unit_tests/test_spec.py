@@ -56,9 +56,10 @@ def test_fields_are_shown_in_order() -> None:
         "requests_per_minute",
         "api_url",
         "request_timeout_seconds",
+        "max_concurrent_requests",
         "stock_ticker",
     ]
-    assert [properties[name]["order"] for name in ordered] == list(range(11))
+    assert [properties[name]["order"] for name in ordered] == list(range(12))
 
 
 def test_defaults() -> None:
@@ -72,6 +73,7 @@ def test_defaults() -> None:
         "requests_per_minute": 5,
         "api_url": "https://api.polygon.io",
         "request_timeout_seconds": 30,
+        "max_concurrent_requests": 10,
     }
 
 

@@ -22,10 +22,16 @@ def parsed_field(field: str, value: Any) -> Any:
 
 
 def test_the_walk_covers_every_bounded_and_defaulted_field() -> None:
-    assert INTEGER_FIELDS == ["multiplier", "request_timeout_seconds", "requests_per_minute"]
+    assert INTEGER_FIELDS == [
+        "max_concurrent_requests",
+        "multiplier",
+        "request_timeout_seconds",
+        "requests_per_minute",
+    ]
     assert DEFAULTED_FIELDS == [
         "adjusted",
         "api_url",
+        "max_concurrent_requests",
         "multiplier",
         "request_timeout_seconds",
         "requests_per_minute",
