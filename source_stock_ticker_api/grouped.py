@@ -31,7 +31,7 @@ from source_stock_ticker_api.bars import TimeFormatter, day_start, to_ms
 from source_stock_ticker_api.config import StockTickerConfig
 from source_stock_ticker_api.messages import counted, no_bars_warning
 from source_stock_ticker_api.planner import Plan, plan_reads
-from source_stock_ticker_api.polygon_stream import PolygonStream
+from source_stock_ticker_api.polygon_stream import Fetched, PolygonStream
 from source_stock_ticker_api.records import bar_records
 
 GROUPED_PATH = "v2/aggs/grouped/locale/us/market/stocks"
@@ -53,19 +53,6 @@ class GroupedDaily(PolygonStream):
     """
 
     primary_key = None
-
-    def __init__(
-        self,
-        config: StockTickerConfig,
-        authenticator: AuthBase,
-        api_budget: APIBudget | None,
-        on_refused: Callable[[str], None],
-    ) -> None:
-        self._on_refused = on_refused
-        super().__init__(config, authenticator, api_budget)
-
-    def _note_refusal(self, message: str) -> None:
-        self._on_refused(message)
 
     def path(
         self,
@@ -111,6 +98,11 @@ class GroupedDaily(PolygonStream):
         refresh cursor of its own: the progress is in the state of `stock_prices`."""
         yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
 
+    def page_bars(self, fetched: Fetched, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
+        """The day's bar of each of the slice's tickers that has one, by ticker."""
+        records = self.parse_response(fetched.response, stream_state={}, stream_slice=stream_slice)
+        return {str(bar["T"]): bar for bar in records}
+
 
 class GroupedReads:
     """The grouped part of a `stock_prices` sync: its plan, its slices, and reading them."""
@@ -125,15 +117,11 @@ class GroupedReads:
     ) -> None:
         self._refused = refused  # ticker -> the words of its refusal, shared with StockPrices
         self._logger = logger
-        self._refusal: str | None = None
-        self._stream = GroupedDaily(config, authenticator, api_budget, self._note_refusal)
+        self._stream = GroupedDaily(config, authenticator, api_budget)
         self._formatter = TimeFormatter()
         self._end = config.end_date
         self._plan = Plan()
         self._bars: dict[str, int] = {}
-
-    def _note_refusal(self, message: str) -> None:
-        self._refusal = message
 
     def plan(self, pending: Mapping[str, date], now: datetime) -> Plan:
         """The plan for tickers to read from their first pending day, logged in one line when
@@ -149,26 +137,30 @@ class GroupedReads:
         for day in self._plan.days:
             yield {"day": day.isoformat(), "tickers": self._plan.tickers_on(day)}
 
+    def fetch(self, stream_slice: Mapping[str, Any]) -> Fetched:
+        """The request for one grouped day (inflight.py may make it ahead of the writer)."""
+        return self._stream.fetch(stream_slice)
+
+    def tickers_left(self, stream_slice: Mapping[str, Any]) -> list[str]:
+        """The day's tickers not refused so far in this sync."""
+        return [t for t in stream_slice["tickers"] if t not in self._refused]
+
     def read_day(
-        self, stream_slice: Mapping[str, Any], advance: AdvanceCursor
+        self, stream_slice: Mapping[str, Any], fetched: Fetched, advance: AdvanceCursor
     ) -> Iterator[dict[str, Any]]:
         """The records of one grouped day, tickers in configuration order, then their cursors
-        moved; after the last day, one warning per ticker that got no bar at all."""
-        tickers = [t for t in stream_slice["tickers"] if t not in self._refused]
+        moved; after the last day, one warning per ticker that got no bar at all.
+
+        A ticker refused on an earlier day is left out, though its day was asked for with it.
+        """
+        tickers = self.tickers_left(stream_slice)
         if not tickers:
             return
         day = stream_slice["day"]
-        self._refusal = None
-        found = {
-            str(bar["T"]): bar
-            for bar in self._stream.read_records(
-                SyncMode.full_refresh, stream_slice={"day": day, "tickers": tickers}
-            )
-            if isinstance(bar, Mapping)  # parse_response yields nothing else
-        }
-        if self._refusal is not None:
+        found = self._stream.page_bars(fetched, {"day": day, "tickers": tickers})
+        if fetched.refusal is not None:
             for ticker in tickers:
-                self._refused[ticker] = self._refusal
+                self._refused[ticker] = fetched.refusal
             self._logger.warning(
                 f"Grouped daily bars of {day}: refused (reason above) for "
                 f"{counted(len(tickers), 'ticker')}. They are skipped for the rest of this "

@@ -8,7 +8,9 @@ through read as a page without records. Each stream keeps only what it reads dif
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -24,12 +26,20 @@ from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorH
 CONNECT_TIMEOUT_SECONDS = 10
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """One request's answer, as `fetch` returns it."""
+
+    response: requests.Response
+    refusal: str | None  # the error handler's words when the API refused this one request
+
+
 class PolygonStream(HttpStream):
     """An HttpStream of the Polygon API: `api_url`, the configured pace and timeouts, the
     connector's retries and messages (errors.py), `next_url` as the next page.
 
-    Subclasses read a page's records in `page_records`, and hear of a refused request in
-    `_note_refusal`.
+    Subclasses read a page's records in `page_records`. A page may be fetched in another
+    thread (`fetch`, inflight.py) than the one that reads it.
     """
 
     def __init__(
@@ -40,6 +50,7 @@ class PolygonStream(HttpStream):
     ) -> None:
         self._config = config
         self._bodies = ParsedBodies()  # each page parsed once, for the error handler and us
+        self._calls = threading.local()  # what the error handler said of this thread's request
         super().__init__(authenticator=authenticator, api_budget=api_budget)
 
     @property
@@ -52,8 +63,20 @@ class PolygonStream(HttpStream):
         )
 
     def _note_refusal(self, message: str) -> None:
-        """The error handler's word that the API refused the request being read."""
-        raise NotImplementedError
+        """The error handler's word that the API refused the request this thread is making."""
+        self._calls.refusal = message
+
+    def fetch(self, stream_slice: Mapping[str, Any]) -> Fetched:
+        """One request for the slice, retried and paced as every request is, in the calling
+        thread; the page is read later with `parse_response`.
+
+        Relies on HttpStream._fetch_next_page (checked in unit_tests/test_cdk_contract.py),
+        the CDK's one call that builds a slice's request and sends it through the stream's
+        HTTP client: the pace, retries and error handler come with it.
+        """
+        self._calls.refusal = None
+        _, response = self._fetch_next_page(stream_slice, {}, None)
+        return Fetched(response, self._calls.refusal)
 
     def get_backoff_strategy(self) -> BackoffStrategy:
         return PolygonBackoffStrategy(self._config.requests_per_minute)

@@ -58,9 +58,17 @@ from source_stock_ticker_api.cdk_overrides import records_as_messages
 from source_stock_ticker_api.config import EARLIEST_DATE, StockTickerConfig
 from source_stock_ticker_api.estimates import Estimate, estimate
 from source_stock_ticker_api.grouped import GroupedReads, reads_grouped
+from source_stock_ticker_api.inflight import (
+    BARS_AHEAD,
+    GROUPED_DAY_BARS,
+    Page,
+    PageRequest,
+    PagesInFlight,
+    requests_in_flight,
+)
 from source_stock_ticker_api.markets import CRYPTO, FOREX, INDICES, OPTIONS, STOCKS, Market
 from source_stock_ticker_api.messages import counted, no_bars_warning, refused_tickers_message
-from source_stock_ticker_api.polygon_stream import PolygonStream
+from source_stock_ticker_api.polygon_stream import Fetched, PolygonStream
 from source_stock_ticker_api.records import bar_records
 from source_stock_ticker_api.state import (
     SETTINGS_KEY,
@@ -176,6 +184,7 @@ class StockPrices(PolygonStream, CheckpointMixin):
         self._plan: SyncPlan | None = None
         self._page = _Page()
         self._following: tuple[str, list[tuple[str, str]]] | None = None  # the page's next_url
+        self._arrived: Page | None = None  # the page of the slice being read (inflight.py)
         self._record_bytes = RECORD_BYTES
         self._estimated: tuple[int, int] | None = None  # the last estimate sent (rows, bytes)
         self._refusal: str | None = None  # the API's refusal of the page being read
@@ -214,10 +223,6 @@ class StockPrices(PolygonStream, CheckpointMixin):
                 for ticker in self._config.tickers:
                     state.setdefault(ticker, legacy)
         self._state = state
-
-    def _note_refusal(self, message: str) -> None:
-        """The error handler's word that the API refused the window being read."""
-        self._refusal = message
 
     def plan(self, sync_mode: SyncMode) -> SyncPlan:
         """Each ticker's pending range, and whether the market's hours allow a bar in it.
@@ -286,29 +291,65 @@ class StockPrices(PolygonStream, CheckpointMixin):
         cursor_field: list[str] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any] | None]:
-        """One slice per page: each ticker's whole pending range, then each `next_url`.
+        """One slice per page, in the order a sequential sync reads them: the planner's grouped
+        days, then each ticker's whole pending range and each `next_url` it names.
 
-        The plan made by `read` (or a new one, outside a sync).
+        The pages are fetched ahead, up to `max_concurrent_requests` at once (inflight.py); a
+        slice is handed to the CDK once its page has arrived, and the CDK checkpoints after it.
+        The plan is the one made by `read` (or a new one, outside a sync).
+        """
+        config = self._config
+        pages = PagesInFlight(
+            self._fetch_page,
+            self.following_page,
+            requests_in_flight(config.requests_per_minute, config.max_concurrent_requests),
+            BARS_AHEAD,
+        )
+        for page in pages.pages(self.first_pages(sync_mode)):
+            self._arrived = page
+            yield page.stream_slice
+        self._arrived = None
+
+    def first_pages(self, sync_mode: SyncMode) -> list[PageRequest]:
+        """The first page of every chain of pages (inflight.py), in the order they are read:
+        each grouped day, then each ticker's whole pending range.
+
+        The plan made by `read`, or a new one outside a sync.
         """
         plan = self._plan if self._plan is not None else self.plan(sync_mode)
-        if self._grouped is not None:  # the planner's grouped days first (grouped.py)
-            yield from self._grouped.slices()
+        heads = [PageRequest(day, GROUPED_DAY_BARS) for day in self._grouped_days()]
         for ticker in plan.tickers:
-            yield from self._ticker_pages(ticker)
+            first = {"ticker": ticker.ticker, "from": ticker.start, "to": ticker.end, "page": 1}
+            heads.append(PageRequest(first, min(self._page_limit, max(1, ticker.left.bars))))
+        return heads
 
-    def _ticker_pages(self, ticker: TickerPlan) -> Iterator[Mapping[str, Any]]:
-        """The slices of one ticker, one page each: the next is made once the page before it
-        has been read and named its `next_url`. A refused page names none."""
-        page: dict[str, Any] = {"ticker": ticker.ticker, "from": ticker.start, "to": ticker.end}
-        number = 1
-        while True:
-            self._following = None
-            yield {**page, "page": number}
-            if self._following is None:
-                return
-            path, query = self._following
-            page = {**page, "next_path": path, "next_query": query}
-            number += 1
+    def _grouped_days(self) -> Iterator[dict[str, Any]]:
+        return self._grouped.slices() if self._grouped is not None else iter(())
+
+    def _fetch_page(self, stream_slice: Mapping[str, Any]) -> Fetched | None:
+        """The request of one slice, in a worker thread of inflight.py, or in this one. None,
+        with no request, for a grouped day whose tickers have all been refused."""
+        if "day" in stream_slice:
+            assert self._grouped is not None
+            if not self._grouped.tickers_left(stream_slice):
+                return None
+            return self._grouped.fetch(stream_slice)
+        return self.fetch(stream_slice)
+
+    def following_page(
+        self, stream_slice: Mapping[str, Any], fetched: Fetched | None
+    ) -> PageRequest | None:
+        """The slice of the page after this one: its `next_url`, re-based on our api_url. A
+        grouped day, a refused page and a ticker's last page name none."""
+        if "day" in stream_slice or fetched is None or not fetched.response.ok:
+            return None
+        following = next_page(self._bodies.of(fetched.response))
+        if following is None:
+            return None
+        path, query = following
+        page = {**stream_slice, "next_path": path, "next_query": query}
+        page["page"] = stream_slice["page"] + 1
+        return PageRequest(page, self._page_limit)
 
     def path(
         self,
@@ -344,8 +385,8 @@ class StockPrices(PolygonStream, CheckpointMixin):
         return params
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        """None: each page is a slice of its own (see _ticker_pages), so the CDK checkpoints
-        after every page. parse_response keeps the page's `next_url` for the next slice."""
+        """None: each page is a slice of its own (see stream_slices), so the CDK checkpoints
+        after every page."""
         return None
 
     def page_records(
@@ -473,8 +514,18 @@ class StockPrices(PolygonStream, CheckpointMixin):
         A refused page names no next page: the ticker's plan will not change in this sync.
         """
         assert stream_slice is not None
+        page = self._arrived
+        if page is None or page.stream_slice is not stream_slice:  # read outside stream_slices
+            page = Page(stream_slice, self._fetch_page(stream_slice))
         if "day" in stream_slice:
-            yield from self._read_grouped_day(stream_slice)
+            assert self._grouped is not None
+            if page.answer is None or not self._grouped.tickers_left(stream_slice):
+                return  # all refused on an earlier day; the request, if any, was made ahead
+        if page.error is not None:
+            raise page.error
+        fetched: Fetched = page.answer
+        if "day" in stream_slice:
+            yield from self._read_grouped_day(stream_slice, fetched)
             return
         ticker = stream_slice["ticker"]
         seen = self._ticker_read
@@ -482,8 +533,8 @@ class StockPrices(PolygonStream, CheckpointMixin):
             self._end_ticker()
             seen = self._ticker_read = _TickerRead(ticker, first=str(stream_slice["from"]))
         self._page = _Page()
-        self._refusal = None
-        records = super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        self._refusal = fetched.refusal
+        records = self.parse_response(fetched.response, stream_state={}, stream_slice=stream_slice)
         yield from records_as_messages(self.name, records)
         planned = self._ticker_plan(ticker)
         start, end = readable_point(str(stream_slice["from"])), stream_slice["to"]
@@ -505,10 +556,12 @@ class StockPrices(PolygonStream, CheckpointMixin):
                 seen.past_trading_day = self._has_past_trading_day(stream_slice)
         yield from self._estimate_message()
 
-    def _read_grouped_day(self, stream_slice: Mapping[str, Any]) -> Iterator[StreamData]:
+    def _read_grouped_day(
+        self, stream_slice: Mapping[str, Any], fetched: Fetched
+    ) -> Iterator[StreamData]:
         """One grouped day (grouped.py): its records, then the plan's new estimate."""
         assert self._grouped is not None
-        day_records = list(self._grouped.read_day(stream_slice, self._advance_cursor))
+        day_records = list(self._grouped.read_day(stream_slice, fetched, self._advance_cursor))
         yield from records_as_messages(self.name, day_records)
         plan = self._plan
         if plan is not None:

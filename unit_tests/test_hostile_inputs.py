@@ -205,7 +205,7 @@ def stream(timespan: str = "hour") -> StockPrices:
 def slices_for(state: Any, timespan: str) -> list[Any]:
     prices = stream(timespan)
     prices.state = state
-    return list(prices.stream_slices(sync_mode=SyncMode.incremental))
+    return [first.stream_slice for first in prices.first_pages(SyncMode.incremental)]
 
 
 @SETTINGS

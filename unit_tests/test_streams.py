@@ -12,6 +12,8 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
 from source_stock_ticker_api.config import ConfigError, parse_config
+from source_stock_ticker_api.inflight import PageRequest
+from source_stock_ticker_api.polygon_stream import Fetched
 from source_stock_ticker_api.streams import StockPrices, state_timestamp
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import saved_state
@@ -23,7 +25,8 @@ def stream(builder: ConfigBuilder | None = None) -> StockPrices:
 
 
 def slices(prices: StockPrices, sync_mode: SyncMode = SyncMode.incremental) -> list[dict[str, Any]]:
-    return [dict(s or {}) for s in prices.stream_slices(sync_mode=sync_mode)]
+    """The first page of each ticker (the later ones follow from each page's next_url)."""
+    return [dict(first.stream_slice) for first in prices.first_pages(sync_mode)]
 
 
 def page(body: dict[str, Any]) -> requests.Response:
@@ -231,29 +234,25 @@ class TestRequests:
 
     def test_next_url_becomes_the_next_slice_with_its_path_and_cursor_only(self) -> None:
         prices = stream()
-        pages = iter(prices.stream_slices(sync_mode=SyncMode.incremental))
-        first = next(pages)
-        list(
-            prices.parse_response(
-                page(
-                    {
-                        "results": [],
-                        "next_url": "https://api.polygon.io/v2/aggs/ticker/AAPL/range/1/day/"
-                        "1709528400000/2024-03-11?cursor=bGltaXQ9MiZzb3J0PWFzYw&apiKey=leak"
-                        "&APIKEY=leak&adjusted=true&limit=2&sort=desc",
-                    }
-                ),
-                stream_state={},
-                stream_slice=first,
-            )
+        (first,) = prices.first_pages(SyncMode.incremental)
+        answer = page(
+            {
+                "results": [],
+                "next_url": "https://api.polygon.io/v2/aggs/ticker/AAPL/range/1/day/"
+                "1709528400000/2024-03-11?cursor=bGltaXQ9MiZzb3J0PWFzYw&apiKey=leak"
+                "&APIKEY=leak&adjusted=true&limit=2&sort=desc",
+            }
         )
-        assert next(pages) == {
-            **self.first_page,
-            "page": 2,
-            "next_path": "/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11",
-            "next_query": [("cursor", "bGltaXQ9MiZzb3J0PWFzYw")],
-        }
-        assert list(pages) == []  # the second page named no next_url: nothing was parsed
+        following = prices.following_page(first.stream_slice, Fetched(answer, None))
+        assert following == PageRequest(
+            {
+                **self.first_page,
+                "page": 2,
+                "next_path": "/v2/aggs/ticker/AAPL/range/1/day/1709528400000/2024-03-11",
+                "next_query": [("cursor", "bGltaXQ9MiZzb3J0PWFzYw")],
+            },
+            50000,
+        )
 
     def test_next_page_is_asked_on_our_host_with_our_params(self) -> None:
         prices = stream(ConfigBuilder().with_adjusted(False))
@@ -276,10 +275,8 @@ class TestRequests:
     @pytest.mark.parametrize("body", [{"results": []}, {"next_url": None}, {"next_url": ""}, []])
     def test_no_next_url_means_last_page(self, body: Any) -> None:
         prices = stream()
-        pages = iter(prices.stream_slices(sync_mode=SyncMode.incremental))
-        first = next(pages)
-        list(prices.parse_response(page(body), stream_state={}, stream_slice=first))
-        assert list(pages) == []
+        (first,) = prices.first_pages(SyncMode.incremental)
+        assert prices.following_page(first.stream_slice, Fetched(page(body), None)) is None
 
     def test_timeouts(self) -> None:
         kwargs = stream(ConfigBuilder().with_request_timeout_seconds(12)).request_kwargs(

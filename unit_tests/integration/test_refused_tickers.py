@@ -184,8 +184,21 @@ def test_given_a_400_or_another_403_when_read_then_refused_like_a_plan_without_t
         ),
     ],
 )
+@pytest.mark.parametrize(
+    ("in_flight", "tickers_asked"),
+    [
+        # One request at a time: NVDA is never asked.
+        pytest.param(1, ["AAPL", "MSFT"], id="one-at-a-time"),
+        # All three at once: NVDA's page had been asked for already; it is not written.
+        pytest.param(10, ["AAPL", "MSFT", "NVDA"], id="in-flight"),
+    ],
+)
 def test_given_a_401_or_404_on_the_middle_ticker_when_read_then_stop_at_once(
-    requests_mock: rm.Mocker, answer: dict[str, Any], message: str
+    requests_mock: rm.Mocker,
+    answer: dict[str, Any],
+    message: str,
+    in_flight: int,
+    tickers_asked: list[str],
 ) -> None:
     """Every ticker would get the same answer: asking for each would only spend the plan's
     requests (5 a minute on the free plan)."""
@@ -193,14 +206,15 @@ def test_given_a_401_or_404_on_the_middle_ticker_when_read_then_stop_at_once(
     requests_mock.get(daily_url("MSFT"), [answer])
     requests_mock.get(daily_url("NVDA"), [bars("NVDA", FRI_2024_03_08)])
 
+    config = ConfigBuilder().with_tickers("AAPL", "MSFT", "NVDA")
     output = read_stream(
-        ConfigBuilder().with_tickers("AAPL", "MSFT", "NVDA").build(), expect_failure=True
+        config.with_field("max_concurrent_requests", in_flight).build(), expect_failure=True
     )
 
     assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
     assert states(output) == [saved_state(AAPL="2024-03-08T05:00:00Z")]
     assert error_traces(output)[0] == (FailureType.config_error, message)
-    assert asked(requests_mock) == [path(daily_url("AAPL")), path(daily_url("MSFT"))]
+    assert sorted(asked(requests_mock)) == [path(daily_url(t)) for t in tickers_asked]
     assert output.get_stream_statuses(STREAM)[-1] == AirbyteStreamStatus.INCOMPLETE
 
 
