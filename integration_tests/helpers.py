@@ -113,3 +113,15 @@ def sync_again(
     sandbox.clear_requests()
     state = last_state_message(previous)
     return run_connector("read", workdir, config=config, catalog=catalog(), state=state, now=now)
+
+
+def pages_by_ticker(paths: list[str]) -> dict[str, list[str]]:
+    """Each ticker's custom-bars requests, in the order made.
+
+    A ticker's pages are asked one after the other (each names the next), while the requests
+    in flight for different tickers reach the sandbox in any order.
+    """
+    asked: dict[str, list[str]] = {}
+    for path in paths:
+        asked.setdefault(path.split("/")[4], []).append(path)
+    return asked

@@ -23,6 +23,7 @@ from integration_tests.helpers import (
     assert_key_hidden,
     by_key,
     expected,
+    pages_by_ticker,
     sandbox_config,
     saved_state,
     sync_again,
@@ -127,13 +128,13 @@ def test_full_refresh_of_minute_bars_across_pages_reads_every_bar_once(
     assert run.records == want
     # 2024-01-02..03-28 holds 61 trading days of 960 minute bars: two pages of at most 50000
     # per ticker, the second from the 50001st bar, 2024-03-18 05:20 in New York.
-    paths = [r.path for r in sandbox.data_requests()]
-    assert paths == [
-        "/v2/aggs/ticker/AAPL/range/1/minute/2024-01-02/2024-03-28",
-        "/v2/aggs/ticker/AAPL/range/1/minute/1710753600000/2024-03-28",
-        "/v2/aggs/ticker/MSFT/range/1/minute/2024-01-02/2024-03-28",
-        "/v2/aggs/ticker/MSFT/range/1/minute/1710753600000/2024-03-28",
-    ]
+    assert pages_by_ticker([r.path for r in sandbox.data_requests()]) == {
+        ticker: [
+            f"/v2/aggs/ticker/{ticker}/range/1/minute/2024-01-02/2024-03-28",
+            f"/v2/aggs/ticker/{ticker}/range/1/minute/1710753600000/2024-03-28",
+        ]
+        for ticker in ("AAPL", "MSFT")
+    }
     assert all("adjusted=false" in r.query for r in sandbox.data_requests())
     assert_key_hidden(run, sandbox)
 
