@@ -177,8 +177,11 @@ class PolygonBackoffStrategy(BackoffStrategy):
     response body and a pause of its own.
     """
 
-    def __init__(self, requests_per_minute: int) -> None:
+    def __init__(
+        self, requests_per_minute: int, on_rate_limited: Callable[[float], None] | None = None
+    ) -> None:
         self._slot_seconds = 60.0 / requests_per_minute
+        self._on_rate_limited = on_rate_limited  # shares a 429's wait with every request
 
     def backoff_time(
         self,
@@ -190,14 +193,17 @@ class PolygonBackoffStrategy(BackoffStrategy):
             if isinstance(response_or_exception, requests.RequestException)
             else response_or_exception
         )
+        seconds = min(float(2 ** (attempt_count - 1)), MAX_BACKOFF_SECONDS)
         if response is not None:
             retry_after = _retry_after_seconds(response.headers)
             if retry_after is not None:
-                return min(retry_after, MAX_BACKOFF_SECONDS * 5)
-            if response.status_code == 429:
+                seconds = min(retry_after, MAX_BACKOFF_SECONDS * 5)
+            elif response.status_code == 429:
                 # The free plan's window is a minute: wait a slot, then two, four...
-                return min(self._slot_seconds * 2 ** (attempt_count - 1), MAX_BACKOFF_SECONDS)
-        return min(float(2 ** (attempt_count - 1)), MAX_BACKOFF_SECONDS)
+                seconds = min(self._slot_seconds * 2 ** (attempt_count - 1), MAX_BACKOFF_SECONDS)
+            if response.status_code == 429 and self._on_rate_limited is not None:
+                self._on_rate_limited(seconds)
+        return seconds
 
 
 def _retry_after_seconds(headers: Mapping[str, Any]) -> float | None:

@@ -35,7 +35,7 @@ from typing import Any
 SLOWEST_PAGE_SECONDS = 2.0
 # Bars fetched ahead of the writer, at most: four full pages (bars.page_limit), about 100 MB
 # parsed. Enough to keep the next page of every ticker coming while one is written.
-BARS_AHEAD = 200_000
+BARS_AHEAD = 100_000
 # A grouped day holds a bar of every US stock that traded: about 12,000 on the real API.
 GROUPED_DAY_BARS = 12_000
 
@@ -135,9 +135,13 @@ class PagesInFlight:
                         ahead = chain.ahead.popleft()
                         if ahead.error is not None:
                             self._closed = True
-                    yield Page(ahead.request.stream_slice, ahead.answer, ahead.error)
-                    if ahead.error is not None:
+                        self._fill()  # the chain's next page, while this one is written
+                    page = Page(ahead.request.stream_slice, ahead.answer, ahead.error)
+                    ahead.answer = None  # the writer's page holds it, and lets it go once written
+                    yield page
+                    if page.error is not None:
                         return
+                    del page
                     with self._changed:  # written: its place goes to the next request
                         self._outstanding -= 1
                         self._weight -= ahead.request.bars

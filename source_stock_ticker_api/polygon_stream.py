@@ -22,6 +22,7 @@ from requests.auth import AuthBase
 from source_stock_ticker_api.api import ParsedBodies, next_page
 from source_stock_ticker_api.config import StockTickerConfig
 from source_stock_ticker_api.errors import PolygonBackoffStrategy, PolygonErrorHandler
+from source_stock_ticker_api.pacing import PacedBudget
 
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -51,6 +52,7 @@ class PolygonStream(HttpStream):
         self._config = config
         self._bodies = ParsedBodies()  # each page parsed once, for the error handler and us
         self._calls = threading.local()  # what the error handler said of this thread's request
+        self._budget = api_budget
         super().__init__(authenticator=authenticator, api_budget=api_budget)
 
     @property
@@ -79,7 +81,9 @@ class PolygonStream(HttpStream):
         return Fetched(response, self._calls.refusal)
 
     def get_backoff_strategy(self) -> BackoffStrategy:
-        return PolygonBackoffStrategy(self._config.requests_per_minute)
+        budget = self._budget
+        pause = budget.pause if isinstance(budget, PacedBudget) else None
+        return PolygonBackoffStrategy(self._config.requests_per_minute, pause)
 
     def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
         """The same (connect, read) timeouts for every request, whatever the slice or page."""

@@ -185,6 +185,7 @@ class StockPrices(PolygonStream, CheckpointMixin):
         self._page = _Page()
         self._following: tuple[str, list[tuple[str, str]]] | None = None  # the page's next_url
         self._arrived: Page | None = None  # the page of the slice being read (inflight.py)
+        self._most_in_flight = 0  # the most requests in flight at once, this sync
         self._record_bytes = RECORD_BYTES
         self._estimated: tuple[int, int] | None = None  # the last estimate sent (rows, bytes)
         self._refusal: str | None = None  # the API's refusal of the page being read
@@ -307,8 +308,10 @@ class StockPrices(PolygonStream, CheckpointMixin):
         )
         for page in pages.pages(self.first_pages(sync_mode)):
             self._arrived = page
-            yield page.stream_slice
-        self._arrived = None
+            del page
+            self._most_in_flight = pages.most_in_flight
+            yield self._arrived.stream_slice
+            self._arrived = None  # written: its bars may go while the next page is awaited
 
     def first_pages(self, sync_mode: SyncMode) -> list[PageRequest]:
         """The first page of every chain of pages (inflight.py), in the order they are read:
@@ -465,8 +468,9 @@ class StockPrices(PolygonStream, CheckpointMixin):
         self._end_ticker()
         done = plan.read()
         bars, requests_made = done.bars, done.base
+        at_once = f", up to {self._most_in_flight} at once" if self._most_in_flight > 1 else ""
         self.logger.info(
-            f"Totals: {counted(bars, 'bar')} in {counted(requests_made, 'request')} "
+            f"Totals: {counted(bars, 'bar')} in {counted(requests_made, 'request')}{at_once} "
             f"(planned: about {counted(planned.bars, 'bar')} in about "
             f"{counted(requests_planned, 'request')})."
         )

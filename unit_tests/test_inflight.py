@@ -1,0 +1,207 @@
+"""PagesInFlight (inflight.py): pages fetched ahead, handed out in order, within its limits.
+
+The fetches here are fakes that wait for the test's word, so pages arrive in the order a test
+chooses; no test depends on timing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from source_stock_ticker_api.inflight import PageRequest, PagesInFlight, requests_in_flight
+
+WAIT_SECONDS = 10.0  # a fetch not answered in this long means the test is broken
+
+
+class FakeApi:
+    """Chains of pages: `pages["A"] = 3` gives A1, A2, A3, each naming the next. A fetch waits
+    until the test `answer`s it (or answers at once when `instant`)."""
+
+    def __init__(self, pages: Mapping[str, int], bars: int = 1, instant: bool = False) -> None:
+        self.pages = dict(pages)
+        self.bars = bars
+        self.instant = instant
+        self.lock = threading.Lock()
+        self.events: list[str] = []  # "ask A1", "got A1", "write A1", in the order they happened
+        self.answers: dict[str, threading.Event] = {}
+        self.asked: dict[str, threading.Event] = {}
+        self.got: dict[str, threading.Event] = {}
+        self.failing: set[str] = set()
+
+    def _event(self, table: dict[str, threading.Event], name: str) -> threading.Event:
+        with self.lock:
+            return table.setdefault(name, threading.Event())
+
+    def note(self, event: str) -> None:
+        with self.lock:
+            self.events.append(event)
+
+    def heads(self) -> list[PageRequest]:
+        return [PageRequest({"chain": chain, "page": 1}, self.bars) for chain in self.pages]
+
+    def fetch(self, stream_slice: Mapping[str, Any]) -> str:
+        name = f"{stream_slice['chain']}{stream_slice['page']}"
+        self.note(f"ask {name}")
+        self._event(self.asked, name).set()
+        if not self.instant:
+            assert self._event(self.answers, name).wait(WAIT_SECONDS), f"{name} never answered"
+        self.note(f"got {name}")
+        self._event(self.got, name).set()
+        if name in self.failing:
+            raise RuntimeError(f"{name} failed")
+        return name
+
+    def follow(self, stream_slice: Mapping[str, Any], answer: Any) -> PageRequest | None:
+        if stream_slice["page"] >= self.pages[stream_slice["chain"]]:
+            return None
+        return PageRequest({**stream_slice, "page": stream_slice["page"] + 1}, self.bars)
+
+    def answer(self, *names: str) -> None:
+        """Answers each page in turn, once it is asked, and waits until it has arrived."""
+        for name in names:
+            assert self._event(self.asked, name).wait(WAIT_SECONDS), f"{name} never asked"
+            self._event(self.answers, name).set()
+            assert self._event(self.got, name).wait(WAIT_SECONDS)
+
+    def was_asked(self, name: str) -> bool:
+        return self._event(self.asked, name).is_set()
+
+
+def in_flight(api: FakeApi, limit: int, bars_ahead: int = 1_000_000) -> PagesInFlight:
+    return PagesInFlight(api.fetch, api.follow, limit, bars_ahead)
+
+
+def written(api: FakeApi, pages: Iterator[Any]) -> list[str]:
+    out = []
+    for page in pages:
+        assert page.error is None
+        api.note(f"write {page.answer}")
+        out.append(page.answer)
+    return out
+
+
+def test_pages_answered_out_of_order_are_handed_out_in_order() -> None:
+    api = FakeApi({"A": 1, "B": 1, "C": 1, "D": 1})
+    fetcher = in_flight(api, limit=4)
+    pages = fetcher.pages(api.heads())
+    first = threading.Thread(target=lambda: api.answer("D1", "C1", "B1", "A1"))
+    first.start()
+    assert written(api, pages) == ["A1", "B1", "C1", "D1"]
+    first.join()
+    # All four were asked before any was answered: four in flight at once.
+    assert api.events[:4] == ["ask A1", "ask B1", "ask C1", "ask D1"]
+    assert api.events.index("got D1") < api.events.index("got A1")
+    assert fetcher.most_in_flight == 4
+
+
+def test_a_chains_next_page_is_asked_once_its_page_arrived_and_others_pages_wait_in_order() -> None:
+    api = FakeApi({"A": 3, "B": 2})
+    fetcher = in_flight(api, limit=4)
+    pages = fetcher.pages(api.heads())
+    answering = threading.Thread(target=lambda: api.answer("B1", "B2", "A1", "A2", "A3"))
+    answering.start()
+    assert written(api, pages) == ["A1", "A2", "A3", "B1", "B2"]
+    answering.join()
+    # B's second page was asked as soon as B1 arrived, long before A was written.
+    assert api.events.index("ask B2") < api.events.index("write A1")
+    # Each chain's pages are asked one after the other: A2 only once A1 had arrived.
+    assert api.events.index("got A1") < api.events.index("ask A2")
+
+
+def test_one_at_a_time_asks_each_page_only_after_the_one_before_is_written() -> None:
+    api = FakeApi({"A": 2, "B": 1}, instant=True)
+    assert written(api, in_flight(api, limit=1).pages(api.heads())) == ["A1", "A2", "B1"]
+    assert api.events == [
+        "ask A1", "got A1", "write A1",
+        "ask A2", "got A2", "write A2",
+        "ask B1", "got B1", "write B1",
+    ]  # fmt: skip
+
+
+def test_never_more_requests_than_the_limit() -> None:
+    api = FakeApi({name: 2 for name in "ABCDEFGH"}, instant=True)
+    fetcher = in_flight(api, limit=3)
+    assert len(written(api, fetcher.pages(api.heads()))) == 16
+    assert fetcher.most_in_flight <= 3
+    # Counted from the events: at no point more than 3 asked and not yet written.
+    outstanding, most = 0, 0
+    for event in api.events:
+        outstanding += event.startswith("ask ") - event.startswith("write ")
+        most = max(most, outstanding)
+    assert most == 3
+
+
+def test_pages_ahead_of_the_writer_never_weigh_more_than_bars_ahead() -> None:
+    """Ten chains of two 50,000-bar pages and room for 100,000 bars: besides the page being
+    written, at most two pages are asked or waiting: the next of the writer's chain, and one
+    more."""
+    api = FakeApi({name: 2 for name in "ABCDEFGHIJ"}, bars=50_000, instant=True)
+    most_outstanding = 0
+    fetch = api.fetch
+
+    def counting_fetch(stream_slice: Mapping[str, Any]) -> str:
+        nonlocal most_outstanding
+        with api.lock:
+            asked = sum(event.startswith("ask ") for event in api.events) + 1
+            done = sum(event.startswith("write ") for event in api.events)
+            most_outstanding = max(most_outstanding, asked - done)
+        return fetch(stream_slice)
+
+    fetcher = PagesInFlight(counting_fetch, api.follow, limit=10, bars_ahead=100_000)
+    pages = fetcher.pages(api.heads())
+    first = next(pages)
+    # While A1 is in hand: A2 (its chain's next) and B1 are asked, C1 is not.
+    api.answer("A2", "B1")
+    assert not api.was_asked("C1")
+    api.note(f"write {first.answer}")
+    written(api, pages)
+    assert most_outstanding == 3  # the page in hand and two ahead
+    assert [e for e in api.events if e.startswith("write ")] == [
+        f"write {name}{number}" for name in "ABCDEFGHIJ" for number in (1, 2)
+    ]
+
+
+def test_a_failed_fetch_comes_after_every_page_before_it_and_ends_the_requests() -> None:
+    api = FakeApi({"A": 1, "B": 2, "C": 1}, instant=True)
+    api.failing.add("B2")
+    fetcher = in_flight(api, limit=1)
+    pages = fetcher.pages(api.heads())
+    handed = [(page.answer, str(page.error) if page.error else None) for page in pages]
+    assert handed == [("A1", None), ("B1", None), (None, "B2 failed")]
+    assert not api.was_asked("C1")  # one at a time: nothing was in flight after B2
+
+
+def test_the_writers_chain_is_asked_first_when_a_place_frees() -> None:
+    """Two places: A1 and B1 are asked. When A1 is written, A2 (the writer's chain) takes the
+    place, not C1."""
+    api = FakeApi({"A": 2, "B": 1, "C": 1})
+    fetcher = in_flight(api, limit=2)
+    pages = fetcher.pages(api.heads())
+    answering = threading.Thread(target=lambda: api.answer("A1", "B1", "A2", "C1"))
+    answering.start()
+    assert written(api, pages) == ["A1", "A2", "B1", "C1"]
+    answering.join()
+    asks = [event for event in api.events if event.startswith("ask ")]
+    assert asks == ["ask A1", "ask B1", "ask A2", "ask C1"]
+
+
+@pytest.mark.parametrize(
+    ("requests_per_minute", "max_concurrent_requests", "expected"),
+    [
+        (5, 10, 1),  # the free plan: one request every 12 s leaves nothing to overlap
+        (30, 10, 1),
+        (31, 10, 2),
+        (100, 10, 4),
+        (6000, 10, 10),
+        (6000, 40, 40),
+        (6000, 1, 1),
+    ],
+)
+def test_requests_in_flight_are_what_the_pace_can_keep_busy(
+    requests_per_minute: int, max_concurrent_requests: int, expected: int
+) -> None:
+    assert requests_in_flight(requests_per_minute, max_concurrent_requests) == expected
