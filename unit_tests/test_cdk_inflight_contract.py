@@ -1,0 +1,69 @@
+"""The installed Airbyte CDK still offers what requests in flight (inflight.py) rely on.
+
+PolygonStream.fetch sends a slice's request through HttpStream._fetch_next_page, from worker
+threads, and every request of a sync takes its turn from one APIBudget. A CDK upgrade that
+changes either fails here, by name.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+
+import requests
+import requests_mock as rm
+from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
+from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
+
+from source_stock_ticker_api.config import parse_config
+from source_stock_ticker_api.pacing import PacedBudget
+from source_stock_ticker_api.polygon_stream import Fetched
+from source_stock_ticker_api.streams import StockPrices
+from unit_tests.config_builder import API_KEY, ConfigBuilder
+from unit_tests.integration.request_builder import AggsRequestBuilder
+from unit_tests.integration.response_builder import AggsResponseBuilder
+
+
+def test_fetch_next_page_keeps_its_signature() -> None:
+    signature = inspect.signature(HttpStream._fetch_next_page)
+    assert str(signature).startswith("(self, stream_slice")
+    assert list(signature.parameters) == ["self", "stream_slice", "stream_state", "next_page_token"]
+
+
+def test_fetch_sends_the_slices_request_and_returns_its_answer(requests_mock: rm.Mocker) -> None:
+    aggs = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11")
+    requests_mock.get(aggs.url, json=AggsResponseBuilder().with_bars(1709874000000).build_json())
+    prices = StockPrices(parse_config(ConfigBuilder().build()), TokenAuthenticator(API_KEY))
+    page = {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11", "page": 1}
+
+    fetched = prices.fetch(page)
+
+    assert isinstance(fetched, Fetched)
+    assert isinstance(fetched.response, requests.Response) and fetched.response.ok
+    assert fetched.refusal is None
+    assert [r.headers["Authorization"] for r in requests_mock.request_history] == [
+        f"Bearer {API_KEY}"
+    ]
+
+
+def test_one_budget_taken_from_many_threads_at_once_gives_no_more_than_its_pace() -> None:
+    """Five a minute, the check's slot taken: of 20 threads asking at once, exactly 4 get one."""
+    budget = PacedBudget(requests_per_minute=5)
+    granted: list[bool] = []
+    start = threading.Barrier(20)
+
+    def ask() -> None:
+        start.wait()
+        try:
+            budget.acquire_call(requests.Request("GET", "http://127.0.0.1/").prepare(), block=False)
+            granted.append(True)
+        except CallRateLimitHit:
+            granted.append(False)
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert granted.count(True) == 4
