@@ -64,7 +64,9 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
         state: Any = None
         tails: list[int] = []
         kill_points: list[int] = []
+        asked_ahead: list[set[str]] = []  # per kill: tickers asked for, none of it written
         for attempt in range(KILLS + 1):
+            sandbox.clear_requests()
             kill_after = None
             if attempt < KILLS:
                 remaining = len(want) - len(union) + sum(tails)
@@ -90,6 +92,8 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
                 tail = records_after_last_state(run)
                 assert tail <= largest_page
                 tails.append(tail)
+                asked = {r.path.split("/")[4] for r in sandbox.data_requests()}
+                asked_ahead.append(asked - {r["stock_ticker"] for r in run.records})
             state_messages = run.state_messages()
             if state_messages:
                 state = [state_messages[-1]]
@@ -110,6 +114,8 @@ def test_given_kills_at_random_points_when_resumed_from_the_last_state_then_noth
                 f"{len(set(wanted) - set(counts))} lost; largest page {largest_page}",
                 flush=True,
             )
+        # Kills came with requests in flight or pages waiting, of tickers not written yet.
+        assert any(asked_ahead), asked_ahead
         # A restart reads again exactly what followed the last STATE before the kill.
         assert duplicates == sum(tails), (kill_points, tails)
         assert duplicates <= KILLS * largest_page
