@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from airbyte_cdk.sources.http_config import MAX_CONNECTION_POOL_SIZE
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from source_stock_ticker_api.api import ParsedBodies, next_page
@@ -54,6 +56,20 @@ class PolygonStream(HttpStream):
         self._calls = threading.local()  # what the error handler said of this thread's request
         self._budget = api_budget
         super().__init__(authenticator=authenticator, api_budget=api_budget)
+        self._pool_connections_for_http()
+
+    def _pool_connections_for_http(self) -> None:
+        """As many pooled connections for `http://` (the sandbox, on this machine) as the CDK
+        gives `https://` (MAX_CONNECTION_POOL_SIZE, the most requests in flight the spec
+        allows). requests' default of 10 would close and reopen a connection for every
+        request beyond ten in flight, warning each time.
+
+        Relies on HttpClient._session (checked in unit_tests/test_cdk_inflight_contract.py).
+        """
+        pooled = HTTPAdapter(
+            pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE
+        )
+        self._http_client._session.mount("http://", pooled)
 
     @property
     def url_base(self) -> str:

@@ -12,11 +12,13 @@ import threading
 
 import requests
 import requests_mock as rm
+from airbyte_cdk.sources.http_config import MAX_CONNECTION_POOL_SIZE
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
+from requests.adapters import HTTPAdapter
 
-from source_stock_ticker_api.config import parse_config
+from source_stock_ticker_api.config import SPEC_PROPERTIES, parse_config
 from source_stock_ticker_api.pacing import PacedBudget
 from source_stock_ticker_api.polygon_stream import Fetched
 from source_stock_ticker_api.streams import StockPrices
@@ -67,3 +69,14 @@ def test_one_budget_taken_from_many_threads_at_once_gives_no_more_than_its_pace(
     for thread in threads:
         thread.join()
     assert granted.count(True) == 4
+
+
+def test_the_http_client_keeps_its_session_and_the_pool_holds_as_many_as_may_be_in_flight() -> None:
+    prices = StockPrices(parse_config(ConfigBuilder().build()), TokenAuthenticator(API_KEY))
+    session = prices._http_client._session
+    assert isinstance(session, requests.Session)
+    limit = SPEC_PROPERTIES["max_concurrent_requests"]["maximum"]
+    for scheme in ("http://", "https://"):
+        adapter = session.get_adapter(scheme + "127.0.0.1/")
+        assert isinstance(adapter, HTTPAdapter)
+        assert getattr(adapter, "_pool_maxsize", None) == MAX_CONNECTION_POOL_SIZE == limit
