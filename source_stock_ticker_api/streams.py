@@ -48,6 +48,7 @@ from source_stock_ticker_api.api import (
 )
 from source_stock_ticker_api.bars import (
     INTRADAY,
+    MAX_BARS_PER_PAGE,
     TimeFormatter,
     bar_end_ms,
     day_start,
@@ -323,7 +324,7 @@ class StockPrices(PolygonStream, CheckpointMixin):
         heads = [PageRequest(day, GROUPED_DAY_BARS) for day in self._grouped_days()]
         for ticker in plan.tickers:
             first = {"ticker": ticker.ticker, "from": ticker.start, "to": ticker.end, "page": 1}
-            heads.append(PageRequest(first, min(self._page_limit, max(1, ticker.left.bars))))
+            heads.append(PageRequest(first, max(1, min(MAX_BARS_PER_PAGE, ticker.left.bars))))
         return heads
 
     def _grouped_days(self) -> Iterator[dict[str, Any]]:
@@ -346,13 +347,24 @@ class StockPrices(PolygonStream, CheckpointMixin):
         grouped day, a refused page and a ticker's last page name none."""
         if "day" in stream_slice or fetched is None or not fetched.response.ok:
             return None
-        following = next_page(self._bodies.of(fetched.response))
+        body = self._bodies.of(fetched.response)
+        following = next_page(body)
         if following is None:
             return None
         path, query = following
         page = {**stream_slice, "next_path": path, "next_query": query}
         page["page"] = stream_slice["page"] + 1
-        return PageRequest(page, self._page_limit)
+        return PageRequest(page, self._bars_after(body.get("results") or ()))
+
+    def _bars_after(self, results: Sequence[Mapping[str, Any]]) -> int:
+        """How many bars the page after these may hold, at most: what the market's hours allow
+        up to the plan's horizon, and never more than a page holds."""
+        config, plan = self._config, self._plan
+        if not results or plan is None:
+            return MAX_BARS_PER_PAGE
+        end_ms = bar_end_ms(results[-1]["t"], config.timespan, config.multiplier, self._zone)
+        left = self._estimate(end_ms, max(end_ms, plan.horizon_ms)).bars
+        return max(1, min(MAX_BARS_PER_PAGE, left))
 
     def path(
         self,
