@@ -146,7 +146,7 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
                 elif isinstance(message, RecordPage):
                     if out is not None:
                         out.write(message.lines)
-                    else:  # not sent by records_as_messages without records_out; kept whole
+                    else:  # records_as_messages sends none without records_out
                         sys.stdout.write(message.lines.decode())
                 elif out is not None:
                     out.write(record_json(record))
