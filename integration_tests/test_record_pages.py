@@ -43,6 +43,7 @@ PER_RECORD = (
     "from source_stock_ticker_api.run import run\n"
     "run()\n"
 )
+GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/"
 PRICE_STREAMS = ["stock_prices", "crypto_prices", "forex_prices", "index_prices"]
 
 
@@ -182,14 +183,14 @@ def test_grouped_daily_reads_leave_as_they_did_one_by_one(sandbox: Sandbox, tmp_
     ]
     files = {"config": config, "catalog": catalog(), "state": state}
 
+    sandbox.clear_requests()
     pages = sync(tmp_path, SATURDAY, per_record=False, **files)
+    grouped = [request.path for request in sandbox.data_requests()]
     one_by_one = sync(tmp_path, SATURDAY, per_record=True, **files)
 
+    assert grouped == [f"{GROUPED}2024-03-07", f"{GROUPED}2024-03-08"]
     assert_same_sync(pages, one_by_one)
     run = pages[1]
-    assert [line for line in run.logs if line.startswith("Plan: ")][-1].startswith(
-        "Plan: 2 grouped-daily requests"
-    )
     assert len(run.records) == 40  # Thursday and Friday of twenty tickers
     assert read_lines(run) == ["Read 40 records from stock_prices stream"]
     assert [s["sourceStats"]["recordCount"] for s in states(run)] == [20.0, 20.0]
