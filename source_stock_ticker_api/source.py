@@ -14,12 +14,12 @@ from airbyte_cdk.models import (
     ConfiguredAirbyteCatalog,
     SyncMode,
 )
-from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
 from source_stock_ticker_api.api import aggs_params, aggs_path, api_reason, describe_request
+from source_stock_ticker_api.cdk_overrides import RecordPagesSource
 from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
 from source_stock_ticker_api.markets import MARKETS, Market, tickers_by_market
 from source_stock_ticker_api.messages import (
@@ -48,7 +48,7 @@ def api_budget(config: StockTickerConfig) -> PacedBudget:
     return PacedBudget(config.requests_per_minute, len(tickers_by_market(config.tickers)))
 
 
-class SourceStockTickerApi(AbstractSource):
+class SourceStockTickerApi(RecordPagesSource):
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, Any]:
