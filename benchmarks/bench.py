@@ -82,7 +82,10 @@ class Run:
     last_state: Any = None
     # Wall time from the first HTTP request the sandbox received to the process's end.
     from_request: float | None = None
-    digest: str | None = None  # of the RECORD lines without emitted_at, when asked for
+    # Of the RECORD lines without emitted_at, when asked for: all lines in their order, and
+    # each ticker's lines in their order (tickers may interleave).
+    digest: str | None = None
+    ticker_digest: str | None = None
 
     @property
     def rate(self) -> float:
@@ -180,15 +183,19 @@ def run_once(
     records, last_state = 0, None
     per_ticker: Counter[str] = Counter()
     lines = hashlib.blake2b(digest_size=16)
+    ticker_lines: dict[str, Any] = {}
     with out.open("rb") as handle:
         for line in handle:
             if RECORD in line[:40]:
                 records += 1
-                if digest:
-                    lines.update(EMITTED_AT.sub(b"", line))
                 # "stock_ticker" is the first field of every record
                 start = line.index(b'"stock_ticker":"') + 16
-                per_ticker[line[start : line.index(b'"', start)].decode()] += 1
+                ticker = line[start : line.index(b'"', start)].decode()
+                per_ticker[ticker] += 1
+                if digest:
+                    line = EMITTED_AT.sub(b"", line)
+                    lines.update(line)
+                    ticker_lines.setdefault(ticker, hashlib.blake2b(digest_size=16)).update(line)
             elif b'"type":"STATE"' in line[:40]:
                 last_state = orjson.loads(line)["state"]
     reqs = sandbox.data_requests()
@@ -204,6 +211,9 @@ def run_once(
         last_state=last_state,
         from_request=started + wall - times[0] if times else None,
         digest=lines.hexdigest() if digest else None,
+        ticker_digest=str(sorted((t, h.hexdigest()) for t, h in ticker_lines.items()))
+        if digest
+        else None,
     )
 
 
@@ -414,18 +424,20 @@ def latency_workload(
         f"{requests_} requests x {delay:g} s / {in_flight} = {spread:.2f} s, longest chain "
         f"{chain} pages x {delay:g} s = {chain * delay:.2f} s)"
     )
+    ours, in_flight_raw = first["connector"], first[f"raw, {in_flight} in flight"]
+    agree = len({tuple(sorted(r.per_ticker.items())) for r in first.values()}) == 1
+    same_lines = "identical to" if in_flight_raw.digest == raw.digest else "DIFFERENT from"
+    per_ticker = "identical" if ours.ticker_digest == raw.ticker_digest else "DIFFERENT"
+    order = "in the same order" if ours.digest == raw.digest else "tickers in another order"
     print(
         "records: "
         + ", ".join(f"{label} {run.records:,}" for label, run in first.items())
-        + "; per ticker: "
-        + ("all agree" if len({tuple(sorted(r.per_ticker.items())) for r in first.values()}) == 1
-           else "DISAGREE")
-        + "; lines (without emitted_at) of the in-flight raw loop "
-        + ("identical to" if first[f"raw, {in_flight} in flight"].digest == raw.digest
-           else "DIFFERENT from")
-        + " the sequential one's, the connector's "
-        + ("identical" if first["connector"].digest == raw.digest else "different")
-    )  # fmt: skip
+        + f"; per ticker: {'all agree' if agree else 'DISAGREE'}"
+    )
+    print(
+        f"lines without emitted_at: the in-flight raw loop's {same_lines} the sequential "
+        f"one's; the connector's, ticker by ticker, {per_ticker} ({order})"
+    )
     print(
         "HTTP requests: "
         + ", ".join(f"{label} {run.requests}" for label, run in first.items())
@@ -443,9 +455,9 @@ def latency_workload(
             f"{label:22} {fmt(m['wall'], '8.2f')} {from_request[label]:19.2f} "
             f"{fmt(m['rate'], '10,.0f')} {fmt(m['rss'], '12.1f')}"
         )
-    ours, target = medians["connector"]["wall"], medians[f"raw, {in_flight} in flight"]["wall"]
-    if ours and target:
-        ratio = ours / target
+    wall, target = medians["connector"]["wall"], medians[f"raw, {in_flight} in flight"]["wall"]
+    if wall and target:
+        ratio = wall / target
         late = from_request["connector"] / from_request[f"raw, {in_flight} in flight"]
         print(
             f"connector / raw {in_flight} in flight, wall: {ratio:.2f} (within 1.25: "
