@@ -174,9 +174,12 @@ def run_once(
     done.set()
     watcher.join()
     if proc.returncode != 0:
+        # The connector reports on stdout (TRACE and LOG messages), the raw loops on stderr.
+        said = [line for line in out.read_bytes().splitlines() if RECORD not in line[:40]]
         raise SystemExit(
             f"{command[0]} failed ({proc.returncode}): "
             + (workdir / "stderr.txt").read_text()[-2000:]
+            + b"\n".join(said[-5:]).decode(errors="replace")[-3000:]
         )
     times = sandbox.request_times()
     first = found[0] if found else None
