@@ -427,7 +427,7 @@ def latency_workload(
     print(
         f"ideal (the delays alone, with {in_flight} in flight): {ideal:.2f} s = max("
         f"{requests_} requests x {delay:g} s / {in_flight} = {spread:.2f} s, longest chain "
-        f"{chain} pages x {delay:g} s = {chain * delay:.2f} s)"
+        f"{chain} page{'s' if chain != 1 else ''} x {delay:g} s = {chain * delay:.2f} s)"
     )
     ours, in_flight_raw = first["connector"], first[f"raw, {in_flight} in flight"]
     agree = len({tuple(sorted(r.per_ticker.items())) for r in first.values()}) == 1
