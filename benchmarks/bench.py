@@ -6,6 +6,11 @@ baseline (benchmarks/baseline.py: requests + orjson, same RECORD lines) as subpr
 figures, asserts nothing. Each figure is the median of --runs runs, after one warm-up run that
 fills the sandbox's cache (so the sandbox's bar generation is not what gets measured).
 
+Latency-bound workloads (`--only-latency`, `--skip-latency`): the sandbox holds every response
+for a fixed delay (100 ms for daily bars, 500 ms for minute bars), as network latency would, and
+the connector (`max_concurrent_requests` = --in-flight) runs next to two raw loops: the
+sequential one and one with the same number of requests in flight (`baseline.py --in-flight`).
+
 It ends with the request-economy table: for each workload, the requests the connector made next
 to the fewest the API allows, computed without the connector: per ticker, the pages a raw loop
 needs for the bars the sandbox holds (ceil(base aggregates / 50000), counted by the baseline);
@@ -16,8 +21,10 @@ when nothing is new.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -45,6 +52,11 @@ TODAY = "2026-11-20"
 NEXT_NOW = "2026-11-24T02:00:00Z"
 LIMIT = 50_000
 RECORD = b'"type":"RECORD"'
+# Left out when lines are compared: the time each was written, and fields without a value (the
+# connector leaves them out, the raw loops write null).
+NOT_COMPARED = re.compile(rb',"emitted_at":\d+|,"\w+":null')
+IN_FLIGHT = 8
+RSS_LIMIT_MB = 250
 # Where the subprocesses keep compiled bytecode (this machine sets PYTHONDONTWRITEBYTECODE=1 and
 # the venv holds no .pyc: every start would compile the CDK again, which no installed connector
 # or Docker image does).
@@ -70,6 +82,12 @@ class Run:
     statuses: Counter[int] = field(default_factory=Counter)
     per_ticker: Counter[str] = field(default_factory=Counter)
     last_state: Any = None
+    # Wall time from the first HTTP request the sandbox received to the process's end.
+    from_request: float | None = None
+    # Of the RECORD lines (less NOT_COMPARED), when asked for: all lines in their order, and
+    # each ticker's lines in their order (tickers may interleave).
+    digest: str | None = None
+    ticker_digest: str | None = None
 
     @property
     def rate(self) -> float:
@@ -96,6 +114,11 @@ class SandboxProcess:
 
     def set_now(self, now: str) -> None:
         self.http.post(f"{self.url}/_sandbox/control", json={"now": now}, timeout=10)
+
+    def set_delay(self, seconds: float | None) -> None:
+        """Hold every API response `seconds` before its first byte (None: answer at once)."""
+        reply = self.http.post(f"{self.url}/_sandbox/control", json={"delay": seconds}, timeout=10)
+        reply.raise_for_status()
 
     def data_requests(self) -> list[dict[str, Any]]:
         log = self.http.get(f"{self.url}/_sandbox/requests", timeout=30).json()
@@ -129,7 +152,11 @@ def _watch_first_record(
 
 
 def run_once(
-    sandbox: SandboxProcess, command: list[str], workdir: Path, env: dict[str, str]
+    sandbox: SandboxProcess,
+    command: list[str],
+    workdir: Path,
+    env: dict[str, str],
+    digest: bool = False,
 ) -> Run:
     sandbox.clear()
     out = workdir / "out.jsonl"
@@ -149,21 +176,31 @@ def run_once(
     done.set()
     watcher.join()
     if proc.returncode != 0:
+        # The connector reports on stdout (TRACE and LOG messages), the raw loops on stderr.
+        said = [line for line in out.read_bytes().splitlines() if RECORD not in line[:40]]
         raise SystemExit(
             f"{command[0]} failed ({proc.returncode}): "
             + (workdir / "stderr.txt").read_text()[-2000:]
+            + b"\n".join(said[-5:]).decode(errors="replace")[-3000:]
         )
     times = sandbox.request_times()
     first = found[0] if found else None
     records, last_state = 0, None
     per_ticker: Counter[str] = Counter()
+    lines = hashlib.blake2b(digest_size=16)
+    ticker_lines: dict[str, Any] = {}
     with out.open("rb") as handle:
         for line in handle:
             if RECORD in line[:40]:
                 records += 1
                 # "stock_ticker" is the first field of every record
                 start = line.index(b'"stock_ticker":"') + 16
-                per_ticker[line[start : line.index(b'"', start)].decode()] += 1
+                ticker = line[start : line.index(b'"', start)].decode()
+                per_ticker[ticker] += 1
+                if digest:
+                    line = NOT_COMPARED.sub(b"", line)
+                    lines.update(line)
+                    ticker_lines.setdefault(ticker, hashlib.blake2b(digest_size=16)).update(line)
             elif b'"type":"STATE"' in line[:40]:
                 last_state = orjson.loads(line)["state"]
     reqs = sandbox.data_requests()
@@ -177,11 +214,21 @@ def run_once(
         statuses=Counter(r["status"] for r in reqs),
         per_ticker=per_ticker,
         last_state=last_state,
+        from_request=started + wall - times[0] if times else None,
+        digest=lines.hexdigest() if digest else None,
+        ticker_digest=str(sorted((t, h.hexdigest()) for t, h in ticker_lines.items()))
+        if digest
+        else None,
     )
 
 
 def connector_command(
-    workdir: Path, tickers: list[str], timespan: str, start: str, state: Any = None
+    workdir: Path,
+    tickers: list[str],
+    timespan: str,
+    start: str,
+    state: Any = None,
+    concurrency: int | None = None,
 ) -> list[str]:
     config = {
         "api_key": KEY,
@@ -192,6 +239,8 @@ def connector_command(
         "requests_per_minute": 6000,
         "api_url": "SANDBOX",
     }
+    if concurrency is not None:
+        config["max_concurrent_requests"] = concurrency
     catalog = orjson.loads((ROOT / "integration_tests" / "configured_catalog.json").read_bytes())
     # Prices only: the baseline fetches bars, and the reference streams would add requests.
     catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] == "stock_prices"]
@@ -215,6 +264,8 @@ class Economy:
 
 
 ECONOMY: list[Economy] = []
+# Medians of each `measure`d workload, by name: (connector, baseline).
+MEDIANS: dict[str, tuple[dict[str, float | None], dict[str, float | None]]] = {}
 
 
 def per_ticker_minimum(run: Run) -> int:
@@ -286,6 +337,7 @@ def measure(
         ours.append(run_once(sandbox, ours_cmd, workdir, env))
         base.append(run_once(sandbox, base_cmd, workdir, env))
     o, b = median_run(ours), median_run(base)
+    MEDIANS[name] = (o, b)
     minimum = per_ticker_minimum(base[0])
     print(f"\n## {name}: {len(tickers)} tickers, {timespan} bars, {start} .. {TODAY}")
     print(f"records: connector {ours[0].records}, baseline {base[0].records}")
@@ -311,6 +363,116 @@ def measure(
     print("all runs (connector wall s): " + ", ".join(f"{r.wall:.2f}" for r in ours))
     print("all runs (baseline wall s):  " + ", ".join(f"{r.wall:.2f}" for r in base))
     return ours[-1], base[-1]
+
+
+def minute_targets(four: Run, one: Run) -> None:
+    """The loopback minute workload's targets: records/s against the raw loop, peak RSS."""
+    o4, b4 = MEDIANS["(b) minute"]
+    o1, _ = MEDIANS["(b1) minute, memory check"]
+    if not (o4["rate"] and b4["rate"] and o4["rss"] and o1["rss"]):
+        return
+    ratio, growth = o4["rate"] / b4["rate"], o4["rss"] - o1["rss"]
+    print(
+        f"\n(b) targets: connector / raw loop records/s {ratio:.2f} "
+        f"(at least 0.50: {'met' if ratio >= 0.5 else 'NOT met'}); "
+        f"peak RSS (medians) {o1['rss']:.1f} MB at 1 ticker ({one.records:,} records), "
+        f"{o4['rss']:.1f} MB at 4 tickers ({four.records:,} records): "
+        f"under {RSS_LIMIT_MB} MB: {'yes' if o4['rss'] < RSS_LIMIT_MB else 'NO'}, "
+        f"{'flat' if abs(growth) <= 10 else 'NOT flat'} ({growth:+.1f} MB)"
+    )
+
+
+def latency_workload(
+    sandbox: SandboxProcess,
+    name: str,
+    tickers: list[str],
+    timespan: str,
+    start: str,
+    delay: float,
+    runs: int,
+    workdir: Path,
+    env: dict[str, str],
+    in_flight: int,
+) -> None:
+    """Every response held `delay` seconds: the connector with `max_concurrent_requests` =
+    `in_flight`, next to the sequential raw loop and the raw loop with `in_flight` requests in
+    flight. Medians of `runs` rounds of the three, after a warm-up without delay."""
+    ours_cmd = connector_command(workdir, tickers, timespan, start, concurrency=in_flight)
+    config = workdir / "config.json"
+    config.write_bytes(config.read_bytes().replace(b'"SANDBOX"', f'"{sandbox.url}"'.encode()))
+    args = [sandbox.url, KEY, timespan, start, TODAY, *tickers]
+    loops = {
+        "connector": ours_cmd,
+        "raw, sequential": [*BASELINE, *args],
+        f"raw, {in_flight} in flight": [*BASELINE, "--in-flight", str(in_flight), *args],
+    }
+    sandbox.set_delay(None)
+    run_once(sandbox, loops[f"raw, {in_flight} in flight"], workdir, env)  # warm-up: bars cached
+    done: dict[str, list[Run]] = {label: [] for label in loops}
+    sandbox.set_delay(delay)
+    try:
+        for round_ in range(runs):
+            for label, command in loops.items():
+                done[label].append(run_once(sandbox, command, workdir, env, digest=round_ == 0))
+    finally:
+        sandbox.set_delay(None)
+    first = {label: runs_[0] for label, runs_ in done.items()}
+    raw = first["raw, sequential"]
+    requests_ = per_ticker_minimum(raw)
+    chain = max(math.ceil(n / LIMIT) for n in raw.per_ticker.values())
+    spread = requests_ * delay / in_flight
+    ideal = max(spread, chain * delay)
+    print(f"\n## {name}: {len(tickers)} tickers, {timespan} bars, {start} .. {TODAY}, "
+          f"every response held {delay * 1000:.0f} ms, {in_flight} requests in flight")  # fmt: skip
+    print(
+        f"ideal (the delays alone, with {in_flight} in flight): {ideal:.2f} s = max("
+        f"{requests_} requests x {delay:g} s / {in_flight} = {spread:.2f} s, longest chain "
+        f"{chain} page{'s' if chain != 1 else ''} x {delay:g} s = {chain * delay:.2f} s)"
+    )
+    ours, in_flight_raw = first["connector"], first[f"raw, {in_flight} in flight"]
+    agree = len({tuple(sorted(r.per_ticker.items())) for r in first.values()}) == 1
+    same_lines = "identical to" if in_flight_raw.digest == raw.digest else "DIFFERENT from"
+    per_ticker = "identical" if ours.ticker_digest == raw.ticker_digest else "DIFFERENT"
+    order = "in the same order" if ours.digest == raw.digest else "tickers in another order"
+    print(
+        "records: "
+        + ", ".join(f"{label} {run.records:,}" for label, run in first.items())
+        + f"; per ticker: {'all agree' if agree else 'DISAGREE'}"
+    )
+    print(
+        f"lines (emitted_at and null fields left out): the in-flight raw loop's {same_lines} the "
+        "sequential "
+        f"one's; the connector's, ticker by ticker, {per_ticker} ({order})"
+    )
+    print(
+        "HTTP requests: "
+        + ", ".join(f"{label} {run.requests}" for label, run in first.items())
+        + f" (API minimum {requests_})"
+    )
+    print(f"median of {runs} runs:")
+    print(f"{'':22} {'wall s':>8} {'from 1st request s':>19} {'records/s':>10} {'peak RSS MB':>12}")
+    medians = {label: median_run(runs_) for label, runs_ in done.items()}
+    from_request = {
+        label: statistics.median(r.from_request for r in runs_ if r.from_request is not None)
+        for label, runs_ in done.items()
+    }
+    for label, m in medians.items():
+        print(
+            f"{label:22} {fmt(m['wall'], '8.2f')} {from_request[label]:19.2f} "
+            f"{fmt(m['rate'], '10,.0f')} {fmt(m['rss'], '12.1f')}"
+        )
+    wall, target = medians["connector"]["wall"], medians[f"raw, {in_flight} in flight"]["wall"]
+    if wall and target:
+        ratio = wall / target
+        late = from_request["connector"] / from_request[f"raw, {in_flight} in flight"]
+        print(
+            f"connector / raw {in_flight} in flight, wall: {ratio:.2f} (within 1.25: "
+            f"{'yes' if ratio <= 1.25 else 'NO'}); from the first request: {late:.2f}. "
+            "The connector's wall time includes starting Python and importing the CDK "
+            "(the import line above); 'from 1st request' leaves that out."
+        )
+    for label, runs_ in done.items():
+        print(f"all runs ({label} wall s): " + ", ".join(f"{r.wall:.2f}" for r in runs_))
 
 
 def import_time(env: dict[str, str], module: str) -> float:
@@ -422,11 +584,28 @@ def main() -> None:
     parser.add_argument("--skip-minute", action="store_true")
     parser.add_argument("--skip-seconds", action="store_true")
     parser.add_argument(
+        "--skip-latency", action="store_true", help="skip the latency-bound workloads"
+    )
+    parser.add_argument(
+        "--only-latency", action="store_true", help="run only the latency-bound workloads"
+    )
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=IN_FLIGHT,
+        help="requests in flight in the latency workloads: the connector's "
+        "max_concurrent_requests and the raw loop's (default %(default)s)",
+    )
+    parser.add_argument(
         "--cold-imports",
         action="store_true",
         help="keep PYTHONDONTWRITEBYTECODE: every process compiles its imports again",
     )
     args = parser.parse_args()
+    if args.only_latency:
+        if args.skip_latency:
+            parser.error("--only-latency and --skip-latency exclude each other")
+        args.skip_daily = args.skip_minute = args.skip_seconds = True
     env = child_env(NOW, args.cold_imports)
     cold_env = child_env(NOW, True)
 
@@ -501,11 +680,22 @@ def main() -> None:
                     f"\npeak RSS as records grow: {one.records:,} records -> {one.rss_mb:.1f} MB, "
                     f"{ours.records:,} records -> {ours.rss_mb:.1f} MB"
                 )
+                minute_targets(ours, one)
                 incremental(sandbox, four, ours.last_state, workdir, args.cold_imports)
             if not args.skip_seconds:
                 minute_rss = None if args.skip_minute else ours.rss_mb
                 dense_seconds(sandbox, args.runs, workdir, env, minute_rss)
-            print_economy()
+            if not args.skip_latency:
+                latency_workload(
+                    sandbox, "(L1) daily, 100 ms a response", hundred, "day", "2024-11-21",
+                    0.1, args.runs, workdir, env, args.in_flight,
+                )  # fmt: skip
+                latency_workload(
+                    sandbox, "(L2) minute, 500 ms a response", ["AAPL", "MSFT", "GOOGL", "AMZN"],
+                    "minute", "2025-11-21", 0.5, args.runs, workdir, env, args.in_flight,
+                )  # fmt: skip
+            if ECONOMY:
+                print_economy()
     finally:
         sandbox.stop()
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from polygon_sandbox.__main__ import delay_arg
 from polygon_sandbox.api import Reply
 from polygon_sandbox.market import Market
 from polygon_sandbox.server import Sandbox, parse_instant
@@ -26,8 +27,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--now", type=parse_instant, required=True)
     parser.add_argument("--cache-days", type=int, default=2000)
+    parser.add_argument(
+        "--delay", type=delay_arg, default=None, help="as python -m polygon_sandbox"
+    )
     args = parser.parse_args()
-    sandbox = Sandbox(now=args.now, port=0)
+    sandbox = Sandbox(now=args.now, port=0, delay=args.delay)
     sandbox.market = Market(sandbox.seed, cache_days=args.cache_days)
     sandbox._api.market = sandbox.market  # noqa: SLF001 - the benchmark's own copy
     times: list[float] = []

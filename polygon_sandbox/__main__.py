@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any
 
 from .faults import Faults
+from .latency import Delay
 from .server import Sandbox, parse_instant
 
 
@@ -27,6 +28,14 @@ def _numbers(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers, got {text!r}"
         ) from exc
+
+
+def delay_arg(text: str) -> Delay:
+    """`--delay 0.1` (fixed seconds) or `--delay 0.05-0.5` (uniform, seeded by `--seed`)."""
+    try:
+        return Delay.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _flag(parser: argparse._ActionsContainer, name: str, **kwargs: Any) -> None:
@@ -52,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     _flag(parser, "rate_window_seconds", type=float, default=60.0, help="length of a rate window")
     parser.add_argument(
         "--log-requests", action="store_true", help="one line per request on stderr"
+    )
+    parser.add_argument(
+        "--delay",
+        type=delay_arg,
+        default=Delay(),
+        metavar="SECONDS|LOW-HIGH",
+        help="hold every API response this long before its first byte, as network latency "
+        "would: 0.1 (fixed) or 0.05-0.5 (uniform draw, seeded by --seed); default 0",
     )
     faults = parser.add_argument_group("faults (all off by default)")
     _flag(faults, "rate_limit", type=int, default=None, help="requests per window per key")
@@ -86,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults=faults,
         rate_window_seconds=args.rate_window_seconds,
         log_requests=args.log_requests,
+        delay=args.delay,
     )
     stop = threading.Event()
 

@@ -5,6 +5,10 @@ Order in which a request to a data endpoint is answered:
 unknown path → 404; no key → 401; unknown key → 401; injected rate limit → 429; the plan's rate
 limit → 429; injected drop / 5xx / forbid; the endpoint itself (400, 403 for the plan, 200);
 then an injected delay and, for a 200, an injected truncation.
+
+Every answer but the control endpoints' is then held for the response delay (`delay`, network
+latency) plus any injected slowness, before its first byte. The server runs a thread per
+connection, so a held response does not hold up the others.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +46,7 @@ from .api import (
 )
 from .auth import DEFAULT_KEYS, Plan, RateLimiter, extract_key, retry_after_header
 from .faults import Draw, Faults, FaultState
+from .latency import Delay, Latency
 from .market import Market
 from .other_markets import bar_dict as other_bar_dict
 from .other_markets import kind_of
@@ -69,6 +74,8 @@ class RequestRecord:
     # time.monotonic() on arrival, in seconds: the clock the rate windows run on, so a test can
     # check the spacing the API saw.
     received_at: float = 0.0
+    # Seconds the response was held before its first byte: the response delay plus any "slow".
+    delay: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,7 +113,9 @@ class Sandbox:
     """A local stand-in of the Polygon.io / Massive.com REST API.
 
     `now=None` follows the wall clock; any explicit time (constructor, `set_now`, `advance`)
-    freezes the sandbox clock there. `keys` replaces the built-in keys when given.
+    freezes the sandbox clock there. `keys` replaces the built-in keys when given. `delay` holds
+    every API response that many seconds, or a seeded uniform draw from `(low, high)` (see
+    `Delay.parse`); `sleep` is how the handler waits, replaceable so tests need not wait.
     """
 
     def __init__(
@@ -119,6 +128,8 @@ class Sandbox:
         faults: Faults | None = None,
         rate_window_seconds: float = 60.0,
         log_requests: bool = False,
+        delay: Delay | float | tuple[float, float] | str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.host = host
         self.port = port
@@ -131,6 +142,8 @@ class Sandbox:
         self._frozen_now = _utc(now) if now is not None else None
         self._fault_state = FaultState(faults or Faults(), seed)
         self._fault_state.faults.validate()
+        self._latency = Latency(Delay.parse(delay), seed)
+        self.sleep = sleep
         self._plan_limiter = RateLimiter(rate_window_seconds)
         self._fault_limiter = RateLimiter(rate_window_seconds)
         self._lock = threading.Lock()
@@ -206,6 +219,15 @@ class Sandbox:
         self._fault_state.replace(faults)
         self._fault_limiter.reset()
 
+    @property
+    def delay(self) -> Delay:
+        return self._latency.delay
+
+    def set_delay(self, delay: Delay | float | tuple[float, float] | str | None) -> None:
+        """Hold every later API response this long (None or 0: not at all); restarts the
+        delay RNG, so the same requests get the same delays again."""
+        self._latency.replace(Delay.parse(delay))
+
     def reset_rate_limits(self) -> None:
         """Forget every request counted by the plan and fault rate limiters."""
         self._plan_limiter.reset()
@@ -269,6 +291,7 @@ class Sandbox:
         if split.path.startswith("/_sandbox/") or split.path == "/_sandbox":
             return self._control(method, split.path, body), False, 0.0
         outcome, record = self._data(method, split.path, split.query, target, headers)
+        record.delay = outcome.delay = outcome.delay + self._latency.draw()
         with self._lock:
             record.seq = len(self._records) + 1
             self._records.append(record)
@@ -413,19 +436,27 @@ class Sandbox:
                 except (ValueError, TypeError) as exc:
                     return json_reply(400, {"status": "ERROR", "error": str(exc)})
             return json_reply(
-                200, {"status": "OK", "now": self.now.isoformat(), "faults": self.faults.to_dict()}
+                200,
+                {
+                    "status": "OK",
+                    "now": self.now.isoformat(),
+                    "faults": self.faults.to_dict(),
+                    "delay": self.delay.to_json(),
+                },
             )
         return json_reply(404, {"status": "NOT_FOUND", "message": "Not found"})
 
     def apply_control(self, data: Any) -> None:
         """What POST /_sandbox/control does: any of now, advance_days, advance_hours,
-        advance_minutes, faults (replaces all faults), reset_rate_limits."""
+        advance_minutes, faults (replaces all faults), reset_rate_limits, delay (seconds,
+        `[low, high]`, or null to switch it off)."""
         if not isinstance(data, dict):
             raise ValueError("control body must be a JSON object")
         unknown = sorted(set(data) - _CONTROL_FIELDS)
         if unknown:
             raise ValueError(f"unknown control field(s): {', '.join(unknown)}")
         faults = Faults.from_dict(data["faults"]) if "faults" in data else None
+        delay = Delay.parse(data["delay"]) if "delay" in data else None
         if data.get("now") is not None:
             self.set_now(parse_instant(str(data["now"])))
         if any(data.get(k) for k in ("advance_days", "advance_hours", "advance_minutes")):
@@ -438,15 +469,30 @@ class Sandbox:
             self.set_faults(faults)
         if data.get("reset_rate_limits"):
             self.reset_rate_limits()
+        if delay is not None:
+            self.set_delay(delay)
 
 
 _CONTROL_FIELDS = frozenset(
-    {"now", "advance_days", "advance_hours", "advance_minutes", "faults", "reset_rate_limits"}
+    {
+        "now",
+        "advance_days",
+        "advance_hours",
+        "advance_minutes",
+        "faults",
+        "reset_rate_limits",
+        "delay",
+    }
 )
 
 
 class _Server(ThreadingHTTPServer):
+    """A thread per connection: a delayed response holds up only its own connection."""
+
     daemon_threads = True
+    # The listen backlog: the default 5 drops connections (a 1 s SYN retry) when a client
+    # opens many at once, as one keeping dozens of requests in flight does.
+    request_queue_size = 128
     sandbox: Sandbox
 
 
@@ -473,9 +519,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         headers = dict(self.headers.items())
-        reply, drop, delay = self.server.sandbox.process(method, self.path, headers, body)
+        sandbox = self.server.sandbox
+        reply, drop, delay = sandbox.process(method, self.path, headers, body)
         if delay:
-            time.sleep(delay)
+            sandbox.sleep(delay)  # before the first byte, as network latency would
         if drop:
             self.close_connection = True
             try:
