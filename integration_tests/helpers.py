@@ -37,15 +37,26 @@ def saved_state(
 
 def sandbox_config(sandbox: Sandbox, **fields: Any) -> dict[str, Any]:
     """A config pointed at `sandbox`: the unlimited key, AAPL, no client-side pacing to wait
-    for (6,000 requests a minute), and the connector's defaults for everything `fields` leaves
-    out."""
+    for (6,000 requests a minute), one request at a time (so the tickers' pages come in the
+    order given; tests of requests in flight ask for more), and the connector's defaults for
+    everything `fields` leaves out."""
     return {
         "api_key": SANDBOX_KEY,
         "tickers": ["AAPL"],
         "api_url": sandbox.url,
         "requests_per_minute": 6000,
+        "max_concurrent_requests": 1,
         **fields,
     }
+
+
+def by_ticker(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each ticker's records in the order written. With requests in flight, the pages of
+    different tickers are written as they arrive; each ticker's stay in time order."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        grouped.setdefault(record.get("stock_ticker") or record["ticker"], []).append(record)
+    return grouped
 
 
 def record_of(ticker: str, bar: dict[str, Any]) -> dict[str, Any]:

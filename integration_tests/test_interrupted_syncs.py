@@ -33,7 +33,10 @@ SEED = 20261123
 
 
 def hour_config(sandbox: Sandbox, **fields: Any) -> dict[str, Any]:
-    return sandbox_config(sandbox, api_key=SECRET_KEY, timespan="hour", **fields)
+    # Ten requests in flight, the default: kills come with pages asked for and not written.
+    return sandbox_config(
+        sandbox, api_key=SECRET_KEY, timespan="hour", max_concurrent_requests=10, **fields
+    )
 
 
 def as_connector_run(run: StreamedRun) -> ConnectorRun:

@@ -23,7 +23,9 @@ or is stopped does not wait for requests still in flight, whose pages nobody wou
 
 from __future__ import annotations
 
+import heapq
 import math
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -35,7 +37,7 @@ from typing import Any
 SLOWEST_PAGE_SECONDS = 2.0
 # Bars fetched ahead of the writer, at most: four full pages (bars.page_limit), about 100 MB
 # parsed. Enough to keep the next page of every ticker coming while one is written.
-BARS_AHEAD = 100_000
+BARS_AHEAD = 150_000
 # A grouped day holds a bar of every US stock that traded: about 12,000 on the real API.
 GROUPED_DAY_BARS = 12_000
 
@@ -77,12 +79,20 @@ class _Ahead:
 
 @dataclass
 class _Chain:
-    """One chain's pages requested and not yet handed out, oldest first, and what follows."""
+    """One chain: its pages known and not requested yet, and those requested and not yet handed
+    out, both oldest first."""
 
-    head: PageRequest | None  # not requested yet
+    index: int
+    known: deque[PageRequest]
     ahead: deque[_Ahead] = field(default_factory=deque)
-    following: PageRequest | None = None  # known from the last page arrived, not requested yet
-    ended: bool = False  # no page follows the last one requested
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.ahead) and self.ahead[0].arrived
+
+    @property
+    def done(self) -> bool:
+        return not self.known and not self.ahead
 
 
 Fetch = Callable[[Mapping[str, Any]], Any]
@@ -90,7 +100,7 @@ Follow = Callable[[Mapping[str, Any], Any], "PageRequest | None"]
 
 
 class PagesInFlight:
-    """Fetches the pages of `chains` ahead of the writer, at most `limit` at once.
+    """Fetches the pages of a sync's chains ahead of the writer, at most `limit` at once.
 
     `fetch(slice)` makes one request, in a worker thread, and returns its answer; `follow(slice,
     answer)`, also in the worker, names the chain's next page, or None after the last.
@@ -103,73 +113,95 @@ class PagesInFlight:
         self._bars_ahead = bars_ahead
         self._changed = threading.Condition()
         self._chains: list[_Chain] = []
-        self._writing = 0  # index of the chain the writer is in
+        self._wanting: list[int] = []  # heap: chains with a known page not requested yet
+        self._ready: list[int] = []  # heap: chains whose oldest page requested has arrived
+        self._open = 0  # chains not done
+        self._first = 0  # no chain before this one is open
+        self._failed = sys.maxsize  # the first chain whose fetch raised
         self._outstanding = 0  # pages requested and not written yet
         self._in_flight = 0
         self._weight = 0  # expected bars of the pages requested and not written yet
         self._closed = False
-        self.most_in_flight = 0  # for the benchmark and tests: the most requests at once
+        self.most_in_flight = 0  # for the log's totals and tests: the most requests at once
 
-    def pages(self, heads: Sequence[PageRequest]) -> Iterator[Page]:
-        """Every page of every chain, in order; each chain starts from its head.
+    def pages(self, chains: Sequence[Sequence[PageRequest]]) -> Iterator[Page]:
+        """Every page of every chain, each chain's in order; among chains, the first (in the
+        order given) whose next page has arrived.
 
         A page counts against the limits from its request until the writer asks for the next
-        one: with a limit of 1, each request waits for the page before it to be written, as in
-        a sequential sync. A page whose fetch raised comes with its error, after every page
-        before it, and ends the chains: no later request is made.
+        one: with a limit of 1, each request waits for the page before it to be written, and
+        the pages come exactly in the order given. A page whose fetch raised comes with its
+        error, after every page before it in its chain, and no later request is made.
         """
         with self._changed:
-            self._chains = [_Chain(head) for head in heads]
+            nonempty = [known for known in chains if known]
+            self._chains = [_Chain(i, deque(known)) for i, known in enumerate(nonempty)]
+            self._wanting = [chain.index for chain in self._chains]
+            self._open = len(self._chains)
         try:
-            for index, chain in enumerate(self._chains):
-                while True:
-                    with self._changed:
-                        self._writing = index
-                        self._fill()
-                        while not (chain.ahead and chain.ahead[0].arrived) and not self._done(
-                            chain
-                        ):
-                            self._changed.wait()
-                        if not chain.ahead:
-                            break
-                        ahead = chain.ahead.popleft()
-                        if ahead.error is not None:
-                            self._closed = True
-                        self._fill()  # the chain's next page, while this one is written
-                    page = Page(ahead.request.stream_slice, ahead.answer, ahead.error)
-                    ahead.answer = None  # the writer's page holds it, and lets it go once written
-                    yield page
-                    if page.error is not None:
+            while True:
+                with self._changed:
+                    self._fill()
+                    chain = self._next_ready()
+                    while chain is None and self._open:
+                        self._changed.wait()
+                        chain = self._next_ready()
+                    if chain is None:
                         return
-                    del page
-                    with self._changed:  # written: its place goes to the next request
-                        self._outstanding -= 1
-                        self._weight -= ahead.request.bars
+                    ahead = chain.ahead.popleft()
+                    if chain.ready:
+                        heapq.heappush(self._ready, chain.index)
+                    if chain.done:
+                        self._open -= 1
+                    if ahead.error is not None:
+                        self._closed = True
+                page = Page(ahead.request.stream_slice, ahead.answer, ahead.error)
+                ahead.answer = None  # the writer's page holds it, and lets it go once written
+                yield page
+                if page.error is not None:
+                    return
+                del page
+                with self._changed:  # written: its place goes to the next request
+                    self._outstanding -= 1
+                    self._weight -= ahead.request.bars
         finally:
             with self._changed:
                 self._closed = True
 
-    @staticmethod
-    def _done(chain: _Chain) -> bool:
-        return not chain.ahead and chain.head is None and chain.following is None and chain.ended
+    def _next_ready(self) -> _Chain | None:
+        """The first chain whose next page has arrived. A page whose fetch raised waits until
+        every chain before its own is done: the sync stops there, after all they hold."""
+        while self._ready:
+            chain = self._chains[self._ready[0]]
+            if not chain.ready:
+                heapq.heappop(self._ready)
+            elif chain.ahead[0].error is not None and self._first_open() < chain.index:
+                return None
+            else:
+                heapq.heappop(self._ready)
+                return chain
+        return None
+
+    def _first_open(self) -> int:
+        while self._first < len(self._chains) and self._chains[self._first].done:
+            self._first += 1
+        return self._first
 
     def _fill(self) -> None:
-        """Requests the next known pages, the writer's chain first, while the limits allow.
+        """Requests known pages, of the first chains first, while the limits allow.
 
-        Called with the lock held, whenever a page arrives or is handed out.
+        Called with the lock held, whenever a page arrives or is written.
         """
-        if self._closed:
-            return
-        for chain in self._chains[self._writing :]:
-            if self._outstanding >= self._limit:
-                return
-            request = chain.head or chain.following
-            if request is None:
-                continue
-            first = chain is self._chains[self._writing] and not chain.ahead
-            if not first and self._weight + request.bars > self._bars_ahead:
+        while self._wanting and not self._closed and self._outstanding < self._limit:
+            chain = self._chains[self._wanting[0]]
+            if chain.index > self._failed:
+                return  # a page before it failed: the sync stops there
+            request = chain.known[0]
+            if self._outstanding and self._weight + request.bars > self._bars_ahead:
                 return  # later chains wait their turn: no skipping ahead of this one
-            chain.head = chain.following = None
+            chain.known.popleft()
+            if not chain.known:
+                heapq.heappop(self._wanting)
             ahead = _Ahead(request)
             chain.ahead.append(ahead)
             self._outstanding += 1
@@ -183,13 +215,19 @@ class PagesInFlight:
         try:
             answer = self._fetch(ahead.request.stream_slice)
             following = self._follow(ahead.request.stream_slice, answer)
-        except BaseException as error:  # handed to the writer, raised there in order
+        except BaseException as error:  # handed to the writer, raised there in its place
             answer = None
             ahead.error = error
         with self._changed:
+            if ahead.error is not None:
+                self._failed = min(self._failed, chain.index)
             ahead.arrived, ahead.answer = True, answer
             self._in_flight -= 1
-            chain.following = following
-            chain.ended = following is None
+            if following is not None:
+                if not chain.known:
+                    heapq.heappush(self._wanting, chain.index)
+                chain.known.append(following)
+            if chain.ahead and chain.ahead[0] is ahead:
+                heapq.heappush(self._ready, chain.index)
             self._fill()
             self._changed.notify_all()

@@ -191,7 +191,7 @@ class StockPrices(PolygonStream, CheckpointMixin):
         self._estimated: tuple[int, int] | None = None  # the last estimate sent (rows, bytes)
         self._refusal: str | None = None  # the API's refusal of the page being read
         self._refused: dict[str, str] = {}  # ticker -> the words of its refusal, this sync
-        self._ticker_read: _TickerRead | None = None
+        self._ticker_reads: dict[str, _TickerRead] = {}  # tickers with pages still to read
         # Grouped daily reads (grouped.py, planner.py): day bars only.
         self._grouped = (
             GroupedReads(config, authenticator, api_budget, self._refused, self.logger)
@@ -307,7 +307,10 @@ class StockPrices(PolygonStream, CheckpointMixin):
             requests_in_flight(config.requests_per_minute, config.max_concurrent_requests),
             BARS_AHEAD,
         )
-        for page in pages.pages(self.first_pages(sync_mode)):
+        heads = self.first_pages(sync_mode)
+        days = [head for head in heads if "day" in head.stream_slice]  # written in order
+        chains = [days, *([head] for head in heads if "day" not in head.stream_slice)]
+        for page in pages.pages(chains):
             self._arrived = page
             del page
             self._most_in_flight = pages.most_in_flight
@@ -477,7 +480,8 @@ class StockPrices(PolygonStream, CheckpointMixin):
         yield from super().read(
             configured_stream, logger, slice_logger, stream_state, state_manager, internal_config
         )
-        self._end_ticker()
+        for ticker in list(self._ticker_reads):  # a sync stopped by the reader's limit (_limit)
+            self._end_ticker(ticker)
         done = plan.read()
         bars, requests_made = done.bars, done.base
         at_once = f", up to {self._most_in_flight} at once" if self._most_in_flight > 1 else ""
@@ -544,10 +548,9 @@ class StockPrices(PolygonStream, CheckpointMixin):
             yield from self._read_grouped_day(stream_slice, fetched)
             return
         ticker = stream_slice["ticker"]
-        seen = self._ticker_read
-        if seen is None or seen.ticker != ticker:
-            self._end_ticker()
-            seen = self._ticker_read = _TickerRead(ticker, first=str(stream_slice["from"]))
+        seen = self._ticker_reads.get(ticker)
+        if seen is None:
+            seen = self._ticker_reads[ticker] = _TickerRead(ticker, str(stream_slice["from"]))
         self._page = _Page()
         self._refusal = fetched.refusal
         records = self.parse_response(fetched.response, stream_state={}, stream_slice=stream_slice)
@@ -570,6 +573,8 @@ class StockPrices(PolygonStream, CheckpointMixin):
             seen.bars += self._page.bars
             if not (seen.bars or seen.past_trading_day):
                 seen.past_trading_day = self._has_past_trading_day(stream_slice)
+        if self._following is None or self._refusal is not None:
+            self._end_ticker(ticker)
         yield from self._estimate_message()
 
     def _read_grouped_day(
@@ -624,10 +629,10 @@ class StockPrices(PolygonStream, CheckpointMixin):
             return f"{line}; more follow."
         return f"{line}; done, {counted(ticker_bars, 'bar')} in {counted(number, 'request')}."
 
-    def _end_ticker(self) -> None:
+    def _end_ticker(self, ticker: str) -> None:
         """Once a ticker's pages are read: one warning if a range with trading days held no
         bar at all. An empty range before a listing, or after a delisting, says nothing."""
-        seen, self._ticker_read = self._ticker_read, None
+        seen = self._ticker_reads.pop(ticker, None)
         if seen and not seen.bars and seen.past_trading_day and seen.ticker not in self._refused:
             self.logger.warning(no_bars_warning(seen.ticker, readable_point(seen.first), seen.last))
 

@@ -26,6 +26,9 @@ class ConfigBuilder:
             "api_url": API_URL,
             # High enough that the client-side budget never makes a test wait.
             "requests_per_minute": 6000,
+            # One request at a time: pages in the order given, whatever the threads do. Tests
+            # of requests in flight ask for more.
+            "max_concurrent_requests": 1,
         }
 
     def with_api_key(self, api_key: Any) -> ConfigBuilder:

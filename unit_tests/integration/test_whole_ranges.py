@@ -209,8 +209,7 @@ class TestPlanAndEstimates:
         ]
         assert plan_lines(output) == [
             "Plan: 2 tickers to read, about 14 bars in about 2 requests.",
-            "Totals: 3 bars in 2 requests, up to 2 at once (planned: about 14 bars in about 2 "
-            "requests).",
+            "Totals: 3 bars in 2 requests (planned: about 14 bars in about 2 requests).",
         ]
         assert page_lines(output) == [
             "AAPL page 1: 2 bars from 2024-03-08 to 2024-03-11; done, 2 bars in 1 request.",
