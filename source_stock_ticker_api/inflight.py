@@ -1,19 +1,19 @@
-"""Requests in flight while records are written: pages fetched ahead, handed out in order.
+"""Requests in flight while records are written: pages fetched ahead, handed out as they come.
 
-A sync's pages form chains: each ticker's pages (page k+1 is known only once page k has
-arrived and named its `next_url`), and each grouped day (a chain of one). Chains are
-independent, so up to `limit` requests are in flight at once, across chains and along each
-chain as soon as its next page is known. The writer takes pages in the order a sequential sync
-reads them: chain by chain, page by page. So a ticker's records still leave oldest first, and
-the CDK's checkpoint after each page (slice) still covers exactly the pages written.
+A sync's pages form chains: each ticker's pages (page k+1 is known only once page k has arrived
+and named its `next_url`), and the planned grouped days (one chain, every page known at once).
+Up to `limit` requests are in flight at once, the first chains' first. The writer takes the next
+page of the first chain whose page has arrived: a ticker's records still leave oldest first and
+the grouped days in date order, while different tickers' pages are written as they arrive. The
+CDK checkpoints after each page (slice), so a ticker's cursor only passes pages written. With a
+limit of 1 each request waits for the page before it to be written: a sequential sync.
 
-Why not the CDK's concurrent framework (ConcurrentSourceAdapter, StreamFacade): it reads the
-partitions of a stream out of order and keeps one cursor per stream, as merged date ranges;
-per-ticker state is offered to declarative sources only. See README, "Requests in flight".
+Why not the CDK's concurrent framework (ConcurrentSourceAdapter, StreamFacade): it keeps one
+cursor per stream, as merged ranges; a cursor per partition (our tickers) is offered to
+declarative sources only. See README, "Requests in flight".
 
-Memory is bounded: the pages requested and not yet written weigh at most `bars_ahead` bars
-(their expected size), except that the writer's own chain may always have one page coming, so
-a sync never stalls on a large page.
+Memory is bounded: the pages requested and not yet written weigh at most `bars_ahead` bars (as
+many as the market's hours allow them), whatever the sync's size; one page is always allowed.
 
 Every request goes through the stream's own CDK HTTP client, in a worker thread: the pace
 (one shared APIBudget, which is thread-safe), retries, backoff, Retry-After, error messages and
@@ -35,9 +35,10 @@ from typing import Any
 # The slowest a page of the API takes to arrive (0.1 to 2 s measured): more requests in flight
 # than the pace allows in that time would only wait for the pace.
 SLOWEST_PAGE_SECONDS = 2.0
-# Bars fetched ahead of the writer, at most: four full pages (bars.page_limit), about 100 MB
-# parsed. Enough to keep the next page of every ticker coming while one is written.
-BARS_AHEAD = 150_000
+# Bars of the pages asked for and not yet written, at most: two full pages (bars.page_limit),
+# about 60 MB parsed. 150,000 kept more tickers coming on a slow network (README, Performance)
+# but took the 4-ticker minute benchmark over 250 MB.
+BARS_AHEAD = 100_000
 # A grouped day holds a bar of every US stock that traded: about 12,000 on the real API.
 GROUPED_DAY_BARS = 12_000
 

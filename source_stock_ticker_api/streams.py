@@ -293,11 +293,12 @@ class StockPrices(PolygonStream, CheckpointMixin):
         cursor_field: list[str] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any] | None]:
-        """One slice per page, in the order a sequential sync reads them: the planner's grouped
-        days, then each ticker's whole pending range and each `next_url` it names.
+        """One slice per page: the planner's grouped days, in date order, and each ticker's
+        whole pending range and each `next_url` it names, in time order.
 
         The pages are fetched ahead, up to `max_concurrent_requests` at once (inflight.py); a
         slice is handed to the CDK once its page has arrived, and the CDK checkpoints after it.
+        Different tickers' pages come as they arrive; one at a time, ticker by ticker.
         The plan is the one made by `read` (or a new one, outside a sync).
         """
         config = self._config
