@@ -22,9 +22,7 @@ from datetime import date, datetime
 from typing import Any
 
 import requests
-from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.call_rate import APIBudget
-from airbyte_cdk.sources.streams.core import StreamData
 from requests.auth import AuthBase
 
 from source_stock_ticker_api.bars import TimeFormatter, day_start, to_ms
@@ -86,17 +84,6 @@ class GroupedDaily(PolygonStream):
         for bar in self._bodies.of(response).get("results") or ():
             if bar.get("T") in wanted:
                 yield {**bar, "t": start_ms}
-
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[StreamData]:
-        """As HttpStream's. Defining it keeps the CDK from giving this stream a resumable full
-        refresh cursor of its own: the progress is in the state of `stock_prices`."""
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
 
     def page_bars(self, fetched: Fetched, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
         """The day's bar of each of the slice's tickers that has one, by ticker."""

@@ -116,8 +116,7 @@ class PagesInFlight:
         self._chains: list[_Chain] = []
         self._wanting: list[int] = []  # heap: chains with a known page not requested yet
         self._ready: list[int] = []  # heap: chains whose oldest page requested has arrived
-        self._open = 0  # chains not done
-        self._first = 0  # no chain before this one is open
+        self._first = 0  # no chain before this one is open (has pages not yet handed out)
         self._failed = sys.maxsize  # the first chain whose fetch raised
         self._outstanding = 0  # pages requested and not written yet
         self._in_flight = 0
@@ -132,19 +131,19 @@ class PagesInFlight:
         A page counts against the limits from its request until the writer asks for the next
         one: with a limit of 1, each request waits for the page before it to be written, and
         the pages come exactly in the order given. A page whose fetch raised comes with its
-        error, after every page before it in its chain, and no later request is made.
+        error once every chain before its own is done; no request is made after it for the
+        chains after it.
         """
         with self._changed:
             nonempty = [known for known in chains if known]
             self._chains = [_Chain(i, deque(known)) for i, known in enumerate(nonempty)]
             self._wanting = [chain.index for chain in self._chains]
-            self._open = len(self._chains)
         try:
             while True:
                 with self._changed:
                     self._fill()
                     chain = self._next_ready()
-                    while chain is None and self._open:
+                    while chain is None and self._first_open() < len(self._chains):
                         self._changed.wait()
                         chain = self._next_ready()
                     if chain is None:
@@ -152,8 +151,6 @@ class PagesInFlight:
                     ahead = chain.ahead.popleft()
                     if chain.ready:
                         heapq.heappush(self._ready, chain.index)
-                    if chain.done:
-                        self._open -= 1
                     if ahead.error is not None:
                         self._closed = True
                 page = Page(ahead.request.stream_slice, ahead.answer, ahead.error)

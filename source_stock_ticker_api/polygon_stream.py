@@ -88,7 +88,7 @@ class PolygonStream(HttpStream):
         """One request for the slice, retried and paced as every request is, in the calling
         thread; the page is read later with `parse_response`.
 
-        Relies on HttpStream._fetch_next_page (checked in unit_tests/test_cdk_contract.py),
+        Relies on HttpStream._fetch_next_page (checked in test_cdk_inflight_contract.py),
         the CDK's one call that builds a slice's request and sends it through the stream's
         HTTP client: the pace, retries and error handler come with it.
         """

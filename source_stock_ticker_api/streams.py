@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -126,6 +127,11 @@ class SyncPlan:
     grouped_days: int = 0  # left to read
     grouped_bars: int = 0  # left to read: one per ticker and day, at most
     grouped_read: Estimate = Estimate()  # bars read, and days read as requests
+
+    @cached_property
+    def by_ticker(self) -> dict[str, TickerPlan]:
+        """The tickers read per ticker, by name: looked up once per page."""
+        return {ticker.ticker: ticker for ticker in self.tickers}
 
     def left(self) -> Estimate:
         total = Estimate(self.grouped_bars, self.grouped_days)
@@ -539,15 +545,11 @@ class StockPrices(PolygonStream, CheckpointMixin):
         if page is None or page.stream_slice is not stream_slice:  # read outside stream_slices
             page = Page(stream_slice, self._fetch_page(stream_slice))
         if "day" in stream_slice:
-            assert self._grouped is not None
-            if page.answer is None or not self._grouped.tickers_left(stream_slice):
-                return  # all refused on an earlier day; the request, if any, was made ahead
+            yield from self._read_grouped_day(stream_slice, page)
+            return
         if page.error is not None:
             raise page.error
         fetched: Fetched = page.answer
-        if "day" in stream_slice:
-            yield from self._read_grouped_day(stream_slice, fetched)
-            return
         ticker = stream_slice["ticker"]
         seen = self._ticker_reads.get(ticker)
         if seen is None:
@@ -579,11 +581,17 @@ class StockPrices(PolygonStream, CheckpointMixin):
         yield from self._estimate_message()
 
     def _read_grouped_day(
-        self, stream_slice: Mapping[str, Any], fetched: Fetched
+        self, stream_slice: Mapping[str, Any], page: Page
     ) -> Iterator[StreamData]:
-        """One grouped day (grouped.py): its records, then the plan's new estimate."""
+        """One grouped day (grouped.py): its records, then the plan's new estimate. Nothing
+        when its tickers were all refused on an earlier day: its request, if it was made
+        ahead, is not needed any more, whatever it answered."""
         assert self._grouped is not None
-        day_records = list(self._grouped.read_day(stream_slice, fetched, self._advance_cursor))
+        if not self._grouped.tickers_left(stream_slice):
+            return
+        if page.error is not None:
+            raise page.error
+        day_records = list(self._grouped.read_day(stream_slice, page.answer, self._advance_cursor))
         yield from records_as_messages(self.name, day_records)
         plan = self._plan
         if plan is not None:
@@ -593,9 +601,7 @@ class StockPrices(PolygonStream, CheckpointMixin):
         yield from self._estimate_message()
 
     def _ticker_plan(self, ticker: str) -> TickerPlan | None:
-        if self._plan is None:
-            return None
-        return next((t for t in self._plan.tickers if t.ticker == ticker), None)
+        return None if self._plan is None else self._plan.by_ticker.get(ticker)
 
     def _replan(self, ticker: TickerPlan) -> None:
         """What is left of the ticker after this page: nothing on its last page; otherwise what
