@@ -275,7 +275,7 @@ def per_ticker_minimum(run: Run) -> int:
 
 def trading_days(first: str, last: str) -> int:
     """NYSE trading days in [first, last], from the sandbox's calendar: grouped requests."""
-    from polygon_sandbox.trading_calendar import TRADING_DAYS
+    from polygon_sandbox.data.trading_calendar import TRADING_DAYS
 
     return len(TRADING_DAYS.between(date.fromisoformat(first), date.fromisoformat(last)))
 
@@ -609,7 +609,7 @@ def main() -> None:
     env = child_env(NOW, args.cold_imports)
     cold_env = child_env(NOW, True)
 
-    from polygon_sandbox.market import THIN_TICKERS, TICKERS
+    from polygon_sandbox.data.market import THIN_TICKERS, TICKERS
 
     sandbox = SandboxProcess(NOW)
     try:

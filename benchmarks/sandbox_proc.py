@@ -19,7 +19,7 @@ import orjson
 
 from polygon_sandbox.__main__ import delay_arg
 from polygon_sandbox.api import Reply
-from polygon_sandbox.market import Market
+from polygon_sandbox.data.market import Market
 from polygon_sandbox.server import Sandbox, parse_instant
 
 

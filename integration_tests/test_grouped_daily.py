@@ -25,8 +25,7 @@ from integration_tests.helpers import (
     saved_state,
     sync_again,
 )
-from polygon_sandbox import Sandbox
-from polygon_sandbox.market import TICKERS
+from polygon_sandbox import TICKERS, Sandbox
 
 pytestmark = pytest.mark.sandbox_now(SATURDAY)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from integration_tests.connector_process import catalog, run_connector
 from integration_tests.helpers import SATURDAY, by_ticker, expected
+from polygon_sandbox import TICKERS as SANDBOX_TICKERS
 from polygon_sandbox import Plan, Sandbox
-from polygon_sandbox.market import TICKERS as SANDBOX_TICKERS
 
 KEY = "sandbox-paced-31-key"
 PACE = 31  # requests a minute: the plan's, and the connector's requests_per_minute

@@ -29,8 +29,7 @@ from integration_tests.connector_process import (
     run_connector,
 )
 from integration_tests.helpers import SATURDAY, sandbox_config
-from polygon_sandbox import Sandbox
-from polygon_sandbox.market import TICKERS
+from polygon_sandbox import TICKERS, Sandbox
 
 pytestmark = pytest.mark.sandbox_now(SATURDAY)
 

@@ -10,9 +10,9 @@ plans, errors and quirks, plus a movable clock, a request log and fault injectio
                      headers={"Authorization": "Bearer sandbox-unlimited-key"})
 """
 
-from .auth import DAILY_KEY, DEFAULT_KEYS, FREE_HISTORY_DAYS, FREE_KEY, UNLIMITED_KEY, Plan
-from .faults import Faults
-from .market import OTC_TICKERS, SPLITS, TICKERS, split_factor
+from .data.market import OTC_TICKERS, SPLITS, TICKERS, split_factor
+from .http.auth import DAILY_KEY, DEFAULT_KEYS, FREE_HISTORY_DAYS, FREE_KEY, UNLIMITED_KEY, Plan
+from .http.faults import Faults
 from .server import RequestRecord, Sandbox
 
 __all__ = [

@@ -15,8 +15,8 @@ from dataclasses import fields
 from types import FrameType
 from typing import Any
 
-from .faults import Faults
-from .latency import Delay
+from .http.faults import Faults
+from .http.latency import Delay
 from .server import Sandbox, parse_instant
 
 

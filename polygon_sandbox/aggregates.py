@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .market import Market, Row, aggregate, retime
-from .trading_calendar import (
+from .data.market import Market, Row, aggregate, retime
+from .data.trading_calendar import (
     DAY_MS,
     HOUR_MS,
     MINUTE_MS,

@@ -27,14 +27,11 @@ from .aggregates import (
     resolve_range,
     take_page,
 )
-from .auth import Plan
-from .encoding import dumps
-from .market import TICKERS, Market, Row, retime
-from .other_markets import OtherMarkets, kind_of
-from .other_markets import bar_dict as other_bar_dict
-from .other_markets import resolve_range as other_resolve_range
-from .reference import Reference, ReferenceRoute, match_reference_route
-from .trading_calendar import (
+from .data.market import TICKERS, Market, Row, retime
+from .data.other_markets import OtherMarkets, kind_of
+from .data.other_markets import bar_dict as other_bar_dict
+from .data.other_markets import resolve_range as other_resolve_range
+from .data.trading_calendar import (
     MINUTE_MS,
     REGULAR_CLOSE,
     TRADING_DAYS,
@@ -42,6 +39,9 @@ from .trading_calendar import (
     midnight_ms,
     session_end_ms,
 )
+from .http.auth import Plan
+from .http.encoding import dumps
+from .reference import Reference, ReferenceRoute, match_reference_route
 
 NO_KEY = "API Key was not provided"
 UNKNOWN_KEY = "Unknown API Key"

@@ -31,9 +31,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 import holidays
 
 from .aggregates import QueryError
-from .auth import Plan
-from .market import OTC_TICKERS, SPLITS, TICKERS, Market, split_factor
-from .trading_calendar import (
+from .data.market import OTC_TICKERS, SPLITS, TICKERS, Market, split_factor
+from .data.trading_calendar import (
     EARLY_REGULAR_CLOSE,
     NEW_YORK,
     REGULAR_OPEN,
@@ -43,6 +42,7 @@ from .trading_calendar import (
     is_trading_day,
     session_end_ms,
 )
+from .http.auth import Plan
 
 TICKERS_PATH = "/v3/reference/tickers"
 DIVIDENDS_PATH = "/stocks/v1/dividends"

@@ -44,13 +44,13 @@ from .api import (
     match_route,
     server_error_reply,
 )
-from .auth import DEFAULT_KEYS, Plan, RateLimiter, extract_key, retry_after_header
-from .faults import Draw, Faults, FaultState
-from .latency import Delay, Latency
-from .market import Market
-from .other_markets import bar_dict as other_bar_dict
-from .other_markets import kind_of
-from .other_markets import resolve_range as other_resolve_range
+from .data.market import Market
+from .data.other_markets import bar_dict as other_bar_dict
+from .data.other_markets import kind_of
+from .data.other_markets import resolve_range as other_resolve_range
+from .http.auth import DEFAULT_KEYS, Plan, RateLimiter, extract_key, retry_after_header
+from .http.faults import Draw, Faults, FaultState
+from .http.latency import Delay, Latency
 from .reference import DATA_PATH_PREFIXES
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import requests
 
 from polygon_sandbox import Sandbox
-from polygon_sandbox.trading_calendar import (
+from polygon_sandbox.data.trading_calendar import (
     NEW_YORK,
     TRADING_DAYS,
     date_of_ms,

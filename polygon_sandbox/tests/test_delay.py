@@ -20,7 +20,7 @@ import requests
 
 from polygon_sandbox import Faults, Sandbox
 from polygon_sandbox.__main__ import build_parser
-from polygon_sandbox.latency import Delay
+from polygon_sandbox.http.latency import Delay
 
 from .helpers import NOW, get
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from polygon_sandbox import OTC_TICKERS, SPLITS, TICKERS, split_factor
-from polygon_sandbox.encoding import dumps, format_volume
-from polygon_sandbox.market import Market, aggregate
+from polygon_sandbox.data.market import Market, aggregate
+from polygon_sandbox.http.encoding import dumps, format_volume
 
 
 def test_universe() -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .aggregates import (
+from ..aggregates import (
     INTRADAY,
     Page,
     QueryError,
@@ -388,7 +388,7 @@ def _daily_bucket(group: list[Row], day: date | None, zone: ZoneInfo) -> tuple[R
 
 def resolve_range(kind: MarketKind, timespan: str, from_text: str, to_text: str) -> TimeRange:
     """As aggregates.resolve_range, with dates meaning days of the market's zone."""
-    from .aggregates import _DATE_RE, _MS_RE
+    from ..aggregates import _DATE_RE, _MS_RE
 
     bounds: list[int] = []
     for which, text in (("from", from_text), ("to", to_text)):

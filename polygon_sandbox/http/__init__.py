@@ -1,0 +1,1 @@
+"""Serving the API: server, request pipeline, auth and plans, faults, delays, replies."""
