@@ -609,7 +609,7 @@ def main() -> None:
     env = child_env(NOW, args.cold_imports)
     cold_env = child_env(NOW, True)
 
-    from polygon_sandbox.data.market import THIN_TICKERS, TICKERS
+    from polygon_sandbox.data.universe import THIN_TICKERS, TICKERS
 
     sandbox = SandboxProcess(NOW)
     try:

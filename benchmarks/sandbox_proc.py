@@ -17,10 +17,11 @@ from typing import Any
 
 import orjson
 
+from polygon_sandbox import Sandbox
 from polygon_sandbox.__main__ import delay_arg
-from polygon_sandbox.api import Reply
 from polygon_sandbox.data.market import Market
-from polygon_sandbox.server import Sandbox, parse_instant
+from polygon_sandbox.http.clock import parse_instant
+from polygon_sandbox.http.replies import Reply
 
 
 def main() -> None:
@@ -32,8 +33,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     sandbox = Sandbox(now=args.now, port=0, delay=args.delay)
-    sandbox.market = Market(sandbox.seed, cache_days=args.cache_days)
-    sandbox._api.market = sandbox.market  # noqa: SLF001 - the benchmark's own copy
+    sandbox.market = Market(sandbox.seed, cache_days=args.cache_days)  # every endpoint reads it
     times: list[float] = []
     lock = threading.Lock()
     process = sandbox.process

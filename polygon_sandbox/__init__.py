@@ -8,12 +8,16 @@ plans, errors and quirks, plus a movable clock, a request log and fault injectio
     with Sandbox(now=datetime(2024, 3, 1, 21, 0, tzinfo=timezone.utc)) as sb:
         requests.get(f"{sb.url}/v2/aggs/ticker/AAPL/prev",
                      headers={"Authorization": "Bearer sandbox-unlimited-key"})
+
+Layout (README.md, "Layout"): data/ generates the data, endpoints/ answers the API's endpoints
+by family, http/ serves them; sandbox.py wires them together.
 """
 
-from .data.market import OTC_TICKERS, SPLITS, TICKERS, split_factor
+from .data.universe import OTC_TICKERS, SPLITS, TICKERS, split_factor
 from .http.auth import DAILY_KEY, DEFAULT_KEYS, FREE_HISTORY_DAYS, FREE_KEY, UNLIMITED_KEY, Plan
 from .http.faults import Faults
-from .server import RequestRecord, Sandbox
+from .http.request_log import RequestRecord
+from .sandbox import Sandbox
 
 __all__ = [
     "DAILY_KEY",

@@ -15,9 +15,10 @@ from dataclasses import fields
 from types import FrameType
 from typing import Any
 
+from .http.clock import parse_instant
 from .http.faults import Faults
 from .http.latency import Delay
-from .server import Sandbox, parse_instant
+from .sandbox import Sandbox
 
 
 def _numbers(text: str) -> list[int]:

@@ -11,8 +11,8 @@ Each keeps its own clock, as the vendor's do:
 
 A day's bars come from a seeded walk over calendar days (its open and close) and a bridge between
 them for its minutes, so years of daily bars cost little and minutes are made only when asked for.
-`from`/`to` dates mean days of the market's zone. Nothing here knows about stock splits: these
-markets have none, so `adjusted` changes nothing.
+Nothing here knows about stock splits: these markets have none, so `adjusted` changes nothing.
+How the custom-bars endpoint buckets and pages these bars: endpoints/aggregates/other_bars.py.
 """
 
 from __future__ import annotations
@@ -21,22 +21,13 @@ import bisect
 import math
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ..aggregates import (
-    INTRADAY,
-    Page,
-    QueryError,
-    RangeQuery,
-    TimeRange,
-    _bucket_of,
-    _next_unit_start,
-    _unit_start,
-)
-from .market import Row, _stable_int, aggregate, r4, retime
+from .bars import Row, aggregate, r4, start_of
+from .seeds import stable_int
 from .trading_calendar import (
     EARLY_REGULAR_CLOSE,
     HISTORY_START,
@@ -49,7 +40,6 @@ from .trading_calendar import (
 )
 
 UTC = ZoneInfo("UTC")
-_UNIT_MS = {"second": 1000, "minute": MINUTE_MS, "hour": 3_600_000}
 _FOREX_EDGE = 22 * 60  # Sunday's open and Friday's close, minutes after 00:00 UTC
 
 
@@ -124,7 +114,7 @@ class _DailyWalk:
 
     def __init__(self, ticker: str, seed: int) -> None:
         start, drift, volatility = _PROFILES[ticker]
-        self.rng = random.Random(_stable_int(seed, ticker, "other-walk"))
+        self.rng = random.Random(stable_int(seed, ticker, "other-walk"))
         self.sd = volatility / math.sqrt(365.0)
         self.mu = drift / 365.0 - 0.5 * self.sd * self.sd
         self.closes: list[float] = [start]
@@ -178,7 +168,7 @@ class OtherMarkets:
         assert kind is not None
         walk = self._walk(ticker)
         o, c = walk.open_close(day)
-        rng = random.Random(_stable_int(self.seed, ticker, day.toordinal(), "other-day"))
+        rng = random.Random(stable_int(self.seed, ticker, day.toordinal(), "other-day"))
         h = max(o, c) * math.exp(abs(rng.gauss(0.0, walk.sd / 2.0)))
         low = min(o, c) * math.exp(-abs(rng.gauss(0.0, walk.sd / 2.0)))
         t = midnight_ms(day, kind.zone)
@@ -206,7 +196,7 @@ class OtherMarkets:
         if session is None or day < HISTORY_START:
             return []
         t0, o, h, low, c, volume, _, trades = self.final_daily(ticker, day)
-        rng = random.Random(_stable_int(self.seed, ticker, day.toordinal(), "other-minutes"))
+        rng = random.Random(stable_int(self.seed, ticker, day.toordinal(), "other-minutes"))
         count = session[1] - session[0]
         if kind.sparse:  # options: the minutes in which the contract traded
             picked = sorted(rng.sample(range(count), max(1, min(count, trades or 1))))
@@ -254,97 +244,8 @@ class OtherMarkets:
         if now_ms >= midnight + session[1] * MINUTE_MS:
             return self.final_daily(ticker, day)
         rows = self.minutes(ticker, day)
-        done = bisect.bisect_right(rows, now_ms - MINUTE_MS, key=_start)
+        done = bisect.bisect_right(rows, now_ms - MINUTE_MS, key=start_of)
         return aggregate(rows[:done], midnight) if done else None
-
-    def iter_bars(self, q: RangeQuery, now_ms: int) -> Iterator[tuple[Row, int, int]]:
-        """(bar, base aggregates it holds, bucket start) of the query at `now_ms`, in order."""
-        if not self.knows(q.ticker):
-            return iter(())
-        kind = kind_of(q.ticker)
-        assert kind is not None
-        if q.timespan in INTRADAY:
-            items = list(self._intraday(kind, q, now_ms))
-        else:
-            items = self._daily_items(kind, q, now_ms)
-        if q.descending:
-            items.reverse()
-        return iter(items)
-
-    def _days(self, kind: MarketKind, q: RangeQuery, now_ms: int) -> list[date]:
-        first = date_of_ms(q.from_ms, kind.zone)
-        last = date_of_ms(min(q.to_ms, now_ms), kind.zone)
-        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-    def _intraday(
-        self, kind: MarketKind, q: RangeQuery, now_ms: int
-    ) -> Iterator[tuple[Row, int, int]]:
-        size = _UNIT_MS[q.timespan] * q.multiplier
-        last_ms = min(q.to_ms, now_ms - MINUTE_MS)
-        group: list[Row] = []
-        group_start = -1
-        for day in self._days(kind, q, now_ms):
-            midnight = midnight_ms(day, kind.zone)
-            for row in self.minutes(q.ticker, day):
-                t = row[0]
-                if t < q.from_ms or t > last_ms:
-                    continue
-                start = midnight + (t - midnight) // size * size
-                if start != group_start:
-                    if group:
-                        yield _bucket(group, group_start)
-                    group, group_start = [], start
-                group.append(row)
-        if group:
-            yield _bucket(group, group_start)
-
-    def _daily_items(
-        self, kind: MarketKind, q: RangeQuery, now_ms: int
-    ) -> list[tuple[Row, int, int]]:
-        rows = [
-            row
-            for day in self._days(kind, q, now_ms)
-            if (row := self.daily(q.ticker, day, now_ms)) is not None
-        ]
-        if q.timespan == "day" and q.multiplier == 1:
-            return [(row, 1, row[0]) for row in rows]
-        anchor = _unit_start(date_of_ms(q.from_ms, kind.zone), q.timespan)
-        items: list[tuple[Row, int, int]] = []
-        group: list[Row] = []
-        bucket: date | None = None
-        for row in rows:
-            day = date_of_ms(row[0], kind.zone)
-            this = _bucket_of(day, anchor, q.timespan, q.multiplier)
-            if this != bucket and group:
-                items.append(_daily_bucket(group, bucket, kind.zone))
-                group = []
-            bucket = this
-            group.append(row)
-        if group:
-            items.append(_daily_bucket(group, bucket, kind.zone))
-        return items
-
-    def take_page(self, q: RangeQuery, limit: int, now_ms: int) -> Page:
-        """Whole bars while their base aggregates fit in `limit`, and at least one."""
-        rows: list[Row] = []
-        used = 0
-        bars = self.iter_bars(q, now_ms)
-        for row, base, start in bars:
-            if rows and used + base > limit:
-                return Page(rows, used, self._next_ms(q, start, row))
-            rows.append(row)
-            used += base
-        return Page(rows, used, None)
-
-    def _next_ms(self, q: RangeQuery, start: int, row: Row) -> int:
-        if not q.descending:
-            return start
-        kind = kind_of(q.ticker)
-        assert kind is not None
-        if q.timespan in INTRADAY:
-            return start + _UNIT_MS[q.timespan] * q.multiplier - 1
-        day = _unit_start(date_of_ms(start, kind.zone), q.timespan)
-        return midnight_ms(_next_unit_start(day, q.timespan, q.multiplier), kind.zone) - 1
 
 
 def _shares(total: int, count: int, rng: random.Random) -> list[int]:
@@ -358,71 +259,6 @@ def _shares(total: int, count: int, rng: random.Random) -> list[int]:
     return parts
 
 
-def _start(row: Row) -> int:
-    return row[0]
-
-
 def _price(value: float) -> float:
     """Prices as the vendor writes them: 4 decimals, 6 below 10 (forex quotes, cheap coins)."""
     return round(value, 6) if value < 10.0 else r4(value)
-
-
-def bar_dict(row: Row, kind: MarketKind) -> dict[str, object]:
-    """A bar as the API writes it: index bars carry values only, no `v`, `vw` or `n`."""
-    t, o, h, low, c, v, vw, n = row
-    if not kind.has_volume:
-        return {"o": o, "c": c, "h": h, "l": low, "t": t}
-    return {"v": v, "vw": vw, "o": o, "c": c, "h": h, "l": low, "t": t, "n": n}
-
-
-def _bucket(group: list[Row], start: int) -> tuple[Row, int, int]:
-    bar = aggregate(group, start) if len(group) > 1 else retime(group[0], start)
-    return bar, len(group), start
-
-
-def _daily_bucket(group: list[Row], day: date | None, zone: ZoneInfo) -> tuple[Row, int, int]:
-    assert day is not None
-    start = midnight_ms(day, zone)
-    return aggregate(group, start), len(group), start
-
-
-def resolve_range(kind: MarketKind, timespan: str, from_text: str, to_text: str) -> TimeRange:
-    """As aggregates.resolve_range, with dates meaning days of the market's zone."""
-    from ..aggregates import _DATE_RE, _MS_RE
-
-    bounds: list[int] = []
-    for which, text in (("from", from_text), ("to", to_text)):
-        try:
-            if _DATE_RE.match(text):
-                day = date.fromisoformat(text)
-                if which == "to":
-                    day += timedelta(days=1)
-                ms = midnight_ms(day, kind.zone) - (1 if which == "to" else 0)
-            elif _MS_RE.match(text):
-                ms = int(text)
-                datetime.fromtimestamp(ms / 1000, kind.zone)  # in range of a date
-            else:
-                raise ValueError(text)
-        except (ValueError, OverflowError, OSError) as exc:
-            raise QueryError(
-                f"Could not parse the time parameter: '{which}'. "
-                "Use YYYY-MM-DD or Unix MS Timestamps"
-            ) from exc
-        bounds.append(ms)
-    if bounds[1] < bounds[0]:
-        raise QueryError("The parameter 'to' cannot be a time that occurs before 'from'")
-    return TimeRange(
-        _snap(kind, bounds[0], timespan, end=False),
-        _snap(kind, bounds[1], timespan, end=True),
-        bounds[0],
-    )
-
-
-def _snap(kind: MarketKind, ms: int, timespan: str, *, end: bool) -> int:
-    if timespan in _UNIT_MS:
-        unit = _UNIT_MS[timespan]
-        return ms - ms % unit + (unit - 1 if end else 0)
-    start = _unit_start(date_of_ms(ms, kind.zone), timespan)
-    if not end:
-        return midnight_ms(start, kind.zone)
-    return midnight_ms(_next_unit_start(start, timespan), kind.zone) - 1

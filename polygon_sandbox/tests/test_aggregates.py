@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from polygon_sandbox import OTC_TICKERS, Sandbox
-from polygon_sandbox.data.market import aggregate
+from polygon_sandbox.data.bars import aggregate
 from polygon_sandbox.data.trading_calendar import NEW_YORK, date_of_ms, midnight_ms
 
 from .helpers import follow_pages, get, results

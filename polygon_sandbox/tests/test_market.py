@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from polygon_sandbox import OTC_TICKERS, SPLITS, TICKERS, split_factor
-from polygon_sandbox.data.market import Market, aggregate
+from polygon_sandbox.data.bars import aggregate
+from polygon_sandbox.data.market import Market
 from polygon_sandbox.http.encoding import dumps, format_volume
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from polygon_sandbox.data.market import THIN_TICKERS, TICKERS, Market, aggregate
+from polygon_sandbox.data.bars import aggregate
+from polygon_sandbox.data.market import Market
 from polygon_sandbox.data.trading_calendar import MINUTE_MS, midnight_ms
+from polygon_sandbox.data.universe import THIN_TICKERS, TICKERS
 
 DAY = date(2024, 3, 7)  # a full trading day
 HALF_DAY = date(2024, 11, 29)  # the day after Thanksgiving: the session ends at 17:00

@@ -1,4 +1,5 @@
-"""The custom-bars query: parsing `from`/`to`, bucketing base bars, and cutting pages by `limit`.
+"""Stock bars of the custom-bars endpoint: parsing `from`/`to`, bucketing base bars, and cutting
+pages by `limit`.
 
 Semantics follow the vendor's documented and observed behaviour:
 
@@ -15,115 +16,50 @@ Semantics follow the vendor's documented and observed behaviour:
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .data.market import Market, Row, aggregate, retime
-from .data.trading_calendar import (
+from ...data.bars import Row, aggregate, retime, start_of
+from ...data.market import Market
+from ...data.trading_calendar import (
     DAY_MS,
     HOUR_MS,
     MINUTE_MS,
     TRADING_DAYS,
     date_of_ms,
     midnight_ms,
-    sunday_on_or_before,
 )
-
-TIMESPANS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
-INTRADAY = frozenset({"second", "minute", "hour"})
-DEFAULT_LIMIT = 5000
-MAX_LIMIT = 50_000
-_UNIT_MS = {"second": 1000, "minute": MINUTE_MS, "hour": HOUR_MS}
-_MONTHS_PER_UNIT = {"month": 1, "quarter": 3, "year": 12}
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MS_RE = re.compile(r"^\d{1,16}$")
+from ...http.params import QueryError
+from .query import (
+    DATE_RE,
+    INTRADAY,
+    MS_RE,
+    UNIT_MS,
+    Page,
+    RangeQuery,
+    TimeRange,
+    bucket_of,
+    next_unit_start,
+    unit_start,
+)
 
 # (bar row, base aggregates it adds to the page, bucket start ms, bucket end ms exclusive)
 BarItem = tuple[Row, int, int, int]
 
 
-class QueryError(ValueError):
-    """A request parameter the API would answer with HTTP 400."""
-
-
-@dataclass(frozen=True)
-class RangeQuery:
-    """A parsed custom-bars request (one page's worth of parameters minus `limit`)."""
-
-    ticker: str
-    multiplier: int
-    timespan: str
-    from_ms: int  # inclusive, snapped
-    to_ms: int  # inclusive, snapped
-    adjusted: bool = True
-    descending: bool = False
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[Row]
-    query_count: int
-    next_ms: int | None  # asc: start of the next bar; desc: last ms of the next bar
-
-
-def parse_multiplier(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise QueryError(f"Invalid multiplier: '{text}'. Use a positive integer")
-    return int(text)
-
-
-def parse_timespan(text: str) -> str:
-    if text not in TIMESPANS:
-        raise QueryError(f"Invalid timespan: '{text}'. Use one of {', '.join(TIMESPANS)}")
-    return text
-
-
-def _month_start(year: int, month: int) -> date:
-    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-
-
-def _unit_start(day: date, timespan: str) -> date:
-    if timespan == "week":
-        return sunday_on_or_before(day)
-    if timespan == "month":
-        return day.replace(day=1)
-    if timespan == "quarter":
-        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    if timespan == "year":
-        return date(day.year, 1, 1)
-    return day
-
-
-def _next_unit_start(start: date, timespan: str, count: int = 1) -> date:
-    if timespan == "day":
-        return start + timedelta(days=count)
-    if timespan == "week":
-        return start + timedelta(days=7 * count)
-    return _month_start(start.year, start.month + _MONTHS_PER_UNIT[timespan] * count)
-
-
 def _snap_start(ms: int, timespan: str) -> int:
-    if timespan in _UNIT_MS:
-        return ms - ms % _UNIT_MS[timespan]  # ET offsets are whole hours
-    return midnight_ms(_unit_start(date_of_ms(ms), timespan))
+    if timespan in UNIT_MS:
+        return ms - ms % UNIT_MS[timespan]  # ET offsets are whole hours
+    return midnight_ms(unit_start(date_of_ms(ms), timespan))
 
 
 def _snap_end(ms: int, timespan: str) -> int:
-    if timespan in _UNIT_MS:
-        unit = _UNIT_MS[timespan]
+    if timespan in UNIT_MS:
+        unit = UNIT_MS[timespan]
         return ms - ms % unit + unit - 1
-    start = _unit_start(date_of_ms(ms), timespan)
-    return midnight_ms(_next_unit_start(start, timespan)) - 1
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    from_ms: int  # snapped to the start of its unit: what the query covers
-    to_ms: int  # snapped to the end of its unit (inclusive)
-    requested_from_ms: int  # as asked for, before snapping (plan history checks use this)
+    start = unit_start(date_of_ms(ms), timespan)
+    return midnight_ms(next_unit_start(start, timespan)) - 1
 
 
 def resolve_range(timespan: str, from_text: str, to_text: str) -> TimeRange:
@@ -137,12 +73,12 @@ def resolve_range(timespan: str, from_text: str, to_text: str) -> TimeRange:
     snapped: list[int] = []
     for which, text in (("from", from_text), ("to", to_text)):
         try:
-            if _DATE_RE.match(text):
+            if DATE_RE.match(text):
                 day = date.fromisoformat(text)
                 if which == "to":
                     day += timedelta(days=1)
                 ms = midnight_ms(day) - (1 if which == "to" else 0)
-            elif _MS_RE.match(text):
+            elif MS_RE.match(text):
                 ms = int(text)
             else:
                 raise ValueError(text)
@@ -174,7 +110,7 @@ def _daily_items(market: Market, q: RangeQuery, now_ms: int) -> list[BarItem]:
         for row in rows:
             items.append((row, 1, row[0], midnight_ms(date_of_ms(row[0]) + timedelta(days=1))))
     else:
-        anchor = _unit_start(first, q.timespan)
+        anchor = unit_start(first, q.timespan)
         group: list[Row] = []
         bucket = bucket_end = anchor
         for row in rows:
@@ -182,8 +118,8 @@ def _daily_items(market: Market, q: RangeQuery, now_ms: int) -> list[BarItem]:
             if day >= bucket_end:
                 if group:
                     items.append(_daily_bucket(group, bucket, bucket_end))
-                bucket = _bucket_of(day, anchor, q.timespan, q.multiplier)
-                bucket_end = _next_unit_start(bucket, q.timespan, q.multiplier)
+                bucket = bucket_of(day, anchor, q.timespan, q.multiplier)
+                bucket_end = next_unit_start(bucket, q.timespan, q.multiplier)
                 group = []
             group.append(row)
         if group:
@@ -196,16 +132,6 @@ def _daily_items(market: Market, q: RangeQuery, now_ms: int) -> list[BarItem]:
 def _daily_bucket(group: list[Row], start: date, end: date) -> BarItem:
     start_ms = midnight_ms(start)
     return aggregate(group, start_ms), len(group), start_ms, midnight_ms(end)
-
-
-def _bucket_of(day: date, anchor: date, timespan: str, multiplier: int) -> date:
-    """Start of the multi-unit bucket holding `day`, on a grid anchored at `anchor`."""
-    if timespan in ("day", "week"):
-        width = multiplier * (7 if timespan == "week" else 1)
-        return anchor + timedelta(days=(day - anchor).days // width * width)
-    step = _MONTHS_PER_UNIT[timespan] * multiplier
-    offset = (day.year - anchor.year) * 12 + day.month - anchor.month
-    return _month_start(anchor.year, anchor.month + offset // step * step)
 
 
 def _intraday_rows(market: Market, q: RangeQuery, now_ms: int) -> Iterator[Row]:
@@ -221,8 +147,8 @@ def _intraday_rows(market: Market, q: RangeQuery, now_ms: int) -> Iterator[Row]:
         days = days[::-1]
     for day in days:
         rows = (market.seconds if seconds else market.minutes)(q.ticker, day, q.adjusted)
-        lo = bisect.bisect_left(rows, q.from_ms, key=_start)
-        hi = bisect.bisect_right(rows, last_ms, key=_start)
+        lo = bisect.bisect_left(rows, q.from_ms, key=start_of)
+        hi = bisect.bisect_right(rows, last_ms, key=start_of)
         if lo >= hi:
             continue
         if q.descending:
@@ -231,13 +157,9 @@ def _intraday_rows(market: Market, q: RangeQuery, now_ms: int) -> Iterator[Row]:
             yield from rows[lo:hi]
 
 
-def _start(row: Row) -> int:
-    return row[0]
-
-
 def _intraday_items(market: Market, q: RangeQuery, now_ms: int) -> Iterator[BarItem]:
     rows = _intraday_rows(market, q, now_ms)
-    size = _UNIT_MS[q.timespan] * q.multiplier
+    size = UNIT_MS[q.timespan] * q.multiplier
     if q.timespan == "minute" and q.multiplier == 1:
         for row in rows:
             yield row, 1, row[0], row[0] + MINUTE_MS
