@@ -1,4 +1,4 @@
-"""Records a page at a time (cdk_overrides.RecordPage) against records one by one, end to end.
+"""Records a page at a time (cdk.RecordPage) against records one by one, end to end.
 
 The connector as a subprocess writes each page of records as one message through the CDK; the
 same sync with `StockTickerEntrypoint.record_pages` off takes the CDK's per-record path. Both
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.sandbox_now(SATURDAY)
 MONTH_END_SATURDAY = datetime(2024, 3, 30, 17, 0, tzinfo=timezone.utc)
 EMITTED_AT = re.compile(rb',"emitted_at":\d+\}\}$')
 PER_RECORD = (
-    "from source_stock_ticker_api.cdk_overrides import StockTickerEntrypoint\n"
+    "from source_stock_ticker_api.cdk.entrypoint import StockTickerEntrypoint\n"
     "StockTickerEntrypoint.record_pages = False\n"
     "from source_stock_ticker_api.run import run\n"
     "run()\n"

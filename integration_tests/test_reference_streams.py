@@ -7,6 +7,7 @@ request (or from its split table), never from the connector's code.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,7 +22,8 @@ from airbyte_cdk.test.state_builder import StateBuilder
 
 from integration_tests.helpers import SANDBOX_KEY, sandbox_config
 from polygon_sandbox import FREE_KEY, Faults, Sandbox
-from source_stock_ticker_api import reference_streams
+from source_stock_ticker_api.reference import catalog
+from source_stock_ticker_api.reference.endpoints import TICKERS
 from source_stock_ticker_api.source import SourceStockTickerApi
 
 # Monday 2026-11-23, 16:30 in New York: the acceptance tests' "now".
@@ -110,7 +112,9 @@ def dividends_state(**cursors: str) -> list[AirbyteStateMessage]:
 def test_tickers_follows_next_url_through_every_page_of_each_market_of_the_config(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reference_streams, "TICKERS_PAGE_SIZE", 50)
+    query = tuple((name, 50 if name == "limit" else value) for name, value in TICKERS.query)
+    smaller = tuple(replace(e, query=query) if e is TICKERS else e for e in catalog.ENDPOINTS)
+    monkeypatch.setattr(catalog, "ENDPOINTS", smaller)
 
     output = sync(sandbox_config(sandbox), {"tickers": FULL_REFRESH})
     requests_sent = sent(sandbox)

@@ -25,7 +25,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-NEW_YORK = ZoneInfo("America/New_York")
+from source_stock_ticker_api.markets import NEW_YORK
+
 INTRADAY = frozenset({"second", "minute", "hour"})
 
 # `limit` counts base aggregates: minute bars for intraday requests, daily bars otherwise.

@@ -21,8 +21,8 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api import clock
-from source_stock_ticker_api.bars import DAY_MS, NEW_YORK, fixed_bar_ms
-from source_stock_ticker_api.markets import MARKETS, unknown_prefix
+from source_stock_ticker_api.bars import DAY_MS, fixed_bar_ms
+from source_stock_ticker_api.markets import MARKETS, NEW_YORK, unknown_prefix
 
 
 def _spec_properties() -> Mapping[str, Any]:

@@ -2,8 +2,9 @@
 
 The custom-bars endpoint serves every market, but each keeps its own clock: stock, option and
 index bars live on New York days and the NYSE calendar; crypto and forex bars on UTC days. A
-ticker's market decides its stream, the zone of its `date`, and which query parameters and fields
-exist for it. This table is the one place that knows it.
+ticker's market decides its stream, the zone of its `date`, the record's shape, which query
+parameters and endpoints exist for it. This table is the one place that knows it: the price
+stream is one class, instantiated once per row.
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ class Market:
     takes_adjusted: bool  # the API accepts `adjusted` (indices do not)
     # When bars can exist on a day of `zone`: a superset, so no bar is ever ruled out.
     session: Callable[[date], Session | None]
+    # The record's ticker field: the tutorial's `stock_ticker` for stocks, `ticker` elsewhere.
+    ticker_field: str = "ticker"
+    # Stock records keep the tutorial's `price` (= close) and carry `otc`; the other markets'
+    # records carry `volume`, `vwap` and `transactions` only where the bar has them.
+    tutorial_record: bool = False
+    # Path of the grouped daily endpoint the connector reads for 1-day bars, when it does: one
+    # request returns one day of every ticker of the market (prices/grouped_plan.py).
+    grouped_daily_path: str | None = None
 
     def is_trading_day(self, day: date) -> bool:
         return self.session(day) is not None
@@ -103,7 +112,17 @@ class Market:
 
 
 STOCKS = Market(
-    "stocks", "", "stock_prices", NEW_YORK, ("stocks", "otc"), True, True, _nyse_extended
+    "stocks",
+    "",
+    "stock_prices",
+    NEW_YORK,
+    ("stocks", "otc"),
+    True,
+    True,
+    _nyse_extended,
+    ticker_field="stock_ticker",
+    tutorial_record=True,
+    grouped_daily_path="v2/aggs/grouped/locale/us/market/stocks",
 )
 OPTIONS = Market("options", "O:", "option_prices", NEW_YORK, (), True, True, _nyse_regular)
 INDICES = Market(

@@ -14,6 +14,11 @@ TRY_LATER = "Try again later."
 REFUSED_ADVICE = "Fix or remove each refused ticker: the next sync resumes it where it stopped."
 
 
+def reset_advice(stream: str) -> str:
+    """What to do with a saved state that cannot be used: reset the stream it belongs to."""
+    return f"Reset the {stream} stream to start over from start_date."
+
+
 def as_sentence(text: str) -> str:
     """`text` ending with a full stop, so another sentence can follow it."""
     text = text.rstrip()

@@ -1,6 +1,6 @@
 """Console entry point: `source-stock-ticker-api spec|check|discover|read ...`.
 
-Wires the CDK's entrypoint (with our overrides, source_stock_ticker_api.cdk_overrides) to stdout.
+Wires the CDK's entrypoint (with our overrides, source_stock_ticker_api.cdk) to stdout.
 Exit codes: 0 done; 1 a configuration the user must fix (one TRACE error, no stack dump);
 141 the reader of stdout went away (`read ... | head`), ended quietly; anything else the CDK's.
 """
@@ -14,7 +14,7 @@ from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_stock_ticker_api.cdk_overrides import StockTickerEntrypoint, shared_stdout
+from source_stock_ticker_api.cdk.entrypoint import StockTickerEntrypoint, shared_stdout
 from source_stock_ticker_api.source import SourceStockTickerApi
 
 STDOUT_FILENO = 1

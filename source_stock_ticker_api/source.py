@@ -1,10 +1,11 @@
-"""The Airbyte source: configuration checks, the connection check, and the stream list."""
+"""The Airbyte source: the connection check, the streams, and each read's one parse of the
+config and one check of the saved state, before any request."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import requests
@@ -18,27 +19,31 @@ from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
-from source_stock_ticker_api.api import aggs_params, aggs_path, api_reason, describe_request
-from source_stock_ticker_api.cdk_overrides import RecordPagesSource
-from source_stock_ticker_api.config import ConfigError, StockTickerConfig, parse_config
+from source_stock_ticker_api.cdk.record_pages import RecordPagesSource
+from source_stock_ticker_api.config import (
+    ConfigError,
+    StockTickerConfig,
+    parse_config,
+    today_in_new_york,
+)
 from source_stock_ticker_api.markets import MARKETS, Market, tickers_by_market
 from source_stock_ticker_api.messages import (
     answer_message,
     market_not_in_plan_message,
     unreachable_message,
 )
-from source_stock_ticker_api.pacing import PacedBudget
-from source_stock_ticker_api.polygon_stream import CONNECT_TIMEOUT_SECONDS
-from source_stock_ticker_api.reference_streams import (
-    Dividends,
-    MarketHolidays,
-    Splits,
-    TickerDetails,
-    Tickers,
+from source_stock_ticker_api.polygon.bodies import api_reason
+from source_stock_ticker_api.polygon.endpoints import aggs_params, aggs_path, describe_price_request
+from source_stock_ticker_api.polygon.pacing import PacedBudget
+from source_stock_ticker_api.polygon.stream import CONNECT_TIMEOUT_SECONDS, Access
+from source_stock_ticker_api.prices.saved_state import (
+    SETTINGS_KEY,
+    check_bar_settings,
+    validate_state,
 )
-from source_stock_ticker_api.state import SETTINGS_KEY, check_bar_settings, validate_state
+from source_stock_ticker_api.prices.stream import PriceStream
+from source_stock_ticker_api.reference.catalog import reference_streams
 from source_stock_ticker_api.state_file import read_state_file
-from source_stock_ticker_api.streams import PRICE_STREAMS
 
 STREAM_NAMES = tuple(market.stream_name for market in MARKETS)
 
@@ -49,18 +54,37 @@ def api_budget(config: StockTickerConfig) -> PacedBudget:
 
 
 class SourceStockTickerApi(RecordPagesSource):
+    def __init__(self) -> None:
+        super().__init__()
+        # The last config parsed, as (what it was parsed from, on which day, the result).
+        self._parsed: tuple[dict[str, Any], date, StockTickerConfig] | None = None
+
+    def parsed_config(self, raw: Mapping[str, Any]) -> StockTickerConfig:
+        """The config, parsed once per command: the entrypoint's first look at it names the
+        field to fix; check, discover, read and streams then find it parsed.
+
+        The CDK's own keys (`_limit`...) are not the user's config and do not count; the day
+        does, since defaults and bounds depend on it.
+        """
+        fields = {key: value for key, value in raw.items() if not key.startswith("_")}
+        today = today_in_new_york()
+        parsed = self._parsed
+        if parsed is None or parsed[0] != fields or parsed[1] != today:
+            parsed = self._parsed = (fields, today, parse_config(raw))
+        return parsed[2]
+
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, Any]:
         """One request for one bar at start_date per market configured: proves the key, the
         plan's entitlement to each market and to the timespan, and that the plan's history
         reaches start_date. A plan lacking a market is named as such."""
-        parsed = parse_config(config)
+        parsed = self.parsed_config(config)
         covered: list[Market] = []
         for market, tickers in tickers_by_market(parsed.tickers).items():
             response = _first_bar(parsed, market, tickers[0])
             if response.status_code != 200:
-                what = describe_request(response.request.url)
+                what = describe_price_request(response.request.url)
                 reason = api_reason(response)
                 if response.status_code == 403 and covered:
                     names = [m.name for m in covered]
@@ -73,30 +97,21 @@ class SourceStockTickerApi(RecordPagesSource):
         """Every price stream, always, each reading only the configured tickers of its market;
         then the reference streams. All share one budget: the API counts the key's requests,
         not a stream's."""
-        parsed = parse_config(config)
+        parsed = self.parsed_config(config)
         by_market = tickers_by_market(parsed.tickers)
-        auth, budget = TokenAuthenticator(parsed.api_key), api_budget(parsed)
-        return [
-            *(
-                stream_class(
-                    config=replace(parsed, tickers=by_market.get(stream_class.market, ())),
-                    authenticator=auth,
-                    api_budget=budget,
-                )
-                for stream_class in PRICE_STREAMS
-            ),
-            *(
-                stream(config=parsed, authenticator=auth, api_budget=budget)
-                for stream in (Tickers, TickerDetails, Dividends, Splits, MarketHolidays)
-            ),
+        access = Access(parsed, TokenAuthenticator(parsed.api_key), api_budget(parsed))
+        prices: list[Stream] = [
+            PriceStream(market, access.for_tickers(by_market.get(market, ()))) for market in MARKETS
         ]
+        return [*prices, *reference_streams(access)]
 
     @classmethod
     def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
         """Per-stream state, or the tutorial's legacy file `{"stock_prices": {"date": ...}}`.
 
-        Checked here, before the sync starts: a state file we cannot use is a config_error that
-        says what to do, not a traceback or a stream failure halfway through.
+        Checked here, before the sync starts, the one time it is: a state file we cannot use
+        is a config_error that says what to do, not a traceback or a stream failure halfway
+        through. The streams then take their state as valid.
         """
         messages = read_state_file(state_path)
         manager = ConnectorStateManager(messages)
@@ -115,8 +130,8 @@ class SourceStockTickerApi(RecordPagesSource):
     ) -> Iterator[AirbyteMessage]:
         """The CDK's read, after refusing a state written for other bars, before any request.
 
-        The stream refuses it too, but from inside the sync the CDK would report it as a stream
-        failure followed by a generic one; here it is one config_error.
+        From inside the sync the CDK would report it as a stream failure followed by a generic
+        one; here it is one config_error.
         """
         incremental = [
             stream.stream.name
@@ -125,10 +140,9 @@ class SourceStockTickerApi(RecordPagesSource):
         ]
         if state and incremental:
             manager = ConnectorStateManager(state)
-            parsed = parse_config(config)
+            parsed = self.parsed_config(config)
             for name in incremental:
                 saved = manager.get_stream_state(name, None)
-                validate_state(saved, name)
                 check_bar_settings(saved.get(SETTINGS_KEY), parsed, name)
         yield from super().read(logger, config, catalog, state)
 

@@ -20,7 +20,8 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.connector_state_manager import AirbyteStateBlob
 
 from source_stock_ticker_api.config import ConfigError
-from source_stock_ticker_api.state import RESET_ADVICE
+from source_stock_ticker_api.markets import STOCKS
+from source_stock_ticker_api.messages import reset_advice
 
 FILE_SHAPE = (
     "a JSON list of STATE messages as Airbyte writes them "
@@ -104,6 +105,6 @@ def _message(item: Any, position: int, path: str) -> AirbyteStateMessage:
         raise ConfigError(
             f"The state file {path} holds a GLOBAL state with shared_state, which this connector "
             "never writes (it keeps one STREAM state per stream), so it cannot tell where to "
-            f"resume from. {RESET_ADVICE}"
+            f"resume from. {reset_advice(STOCKS.stream_name)}"
         )
     return message

@@ -11,9 +11,16 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
-from source_stock_ticker_api.api import ParsedBodies, api_reason, describe_request
-from source_stock_ticker_api.errors import MAX_RETRIES, PolygonBackoffStrategy, PolygonErrorHandler
 from source_stock_ticker_api.messages import answer_message, as_sentence
+from source_stock_ticker_api.polygon.bodies import ParsedBodies, api_reason
+from source_stock_ticker_api.polygon.endpoints import describe_price_request
+from source_stock_ticker_api.polygon.errors import (
+    MAX_RETRIES,
+    PolygonBackoffStrategy,
+    PolygonErrorHandler,
+    Refusal,
+    refusal_of,
+)
 
 AGGS_URL = (
     "http://127.0.0.1:8999/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
@@ -99,14 +106,13 @@ def test_as_sentence_adds_a_full_stop_only_when_missing(text: str, sentence: str
 def test_describe_request_names_ticker_and_range_never_the_query(
     url: str | None, description: str
 ) -> None:
-    assert describe_request(url) == description
+    assert describe_price_request(url) == description
 
 
 class TestErrorHandler:
     bodies = ParsedBodies()
-    refused: list[str] = []
     handler = PolygonErrorHandler(
-        logging.getLogger("test"), "http://127.0.0.1:8999", bodies, refused.append
+        logging.getLogger("test"), "http://127.0.0.1:8999", bodies, describe_price_request
     )
 
     def test_allows_as_many_retries_as_documented(self) -> None:
@@ -174,14 +180,15 @@ class TestErrorHandler:
         self, status: int, body: dict[str, str], message: str, action: ResponseAction
     ) -> None:
         """401 and 404 would refuse every ticker: they stop the sync. 400 and 403 refuse one
-        ticker: the answer is ignored and its words handed to the stream, which reads the
-        other tickers and fails at the end."""
-        self.refused.clear()
-        resolution = self.handler.interpret_response(response(status, body))
+        ticker: the answer is ignored, and the stream reads it as a refusal in the same words,
+        reads the other tickers and fails at the end."""
+        answer = response(status, body)
+        resolution = self.handler.interpret_response(answer)
         assert resolution.response_action == action
         assert resolution.failure_type == FailureType.config_error
         assert resolution.error_message == message
-        assert self.refused == ([message] if action == ResponseAction.IGNORE else [])
+        refused = Refusal(status, message) if action == ResponseAction.IGNORE else None
+        assert refusal_of(answer, describe_price_request) == refused
 
     @pytest.mark.parametrize("status", [413, 499, 500, 502, 503, 504])
     def test_server_trouble_is_retried(self, status: int) -> None:
@@ -261,9 +268,8 @@ class TestBackoffStrategy:
 def test_check_and_sync_tell_the_same_words_for_the_same_status(status: int) -> None:
     """The one table: what a sync's error handler says is what check says."""
     answer = response(status, {"status": "ERROR", "error": "Why not."})
-    refused: list[str] = []
     handler = PolygonErrorHandler(
-        logging.getLogger("test"), "http://h", ParsedBodies(), refused.append
+        logging.getLogger("test"), "http://h", ParsedBodies(), describe_price_request
     )
     told = answer_message(status, "Why not.", "AAPL day bars from 2024-03-01 to 2024-03-11")
     assert handler.interpret_response(answer).error_message == told

@@ -2,8 +2,9 @@
 odd tickers, dates far past and future, state for tickers not configured, corrupt state.
 
 Each must end in a clear `config_error` (or, for a harmless state, a clean recovery): never a
-traceback, never a hang. In-process and offline: `parse_config`, the `StockPrices.state` setter
-with `stream_slices`, and `run.run([...])` for a handful of generated cases.
+traceback, never a hang. In-process and offline: `parse_config`, the price stream's state (as
+the source validates it) with the plan's first pages, and `run.run([...])` for a handful of
+generated cases.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from source_stock_ticker_api.config import StockTickerConfig, parse_config
-from source_stock_ticker_api.streams import StockPrices
+from source_stock_ticker_api.markets import STOCKS
+from source_stock_ticker_api.polygon.stream import Access
+from source_stock_ticker_api.prices.saved_state import validate_state
+from source_stock_ticker_api.prices.slices import TickerPage
+from source_stock_ticker_api.prices.stream import PriceStream
+from source_stock_ticker_api.prices.sync import PriceSync
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import (
     LATE_EVENING_NY,
@@ -191,7 +197,7 @@ def hostile_states(draw: st.DrawFn) -> Any:
     )
 
 
-def stream(timespan: str = "hour") -> StockPrices:
+def stream(timespan: str = "hour") -> PriceStream:
     config = parse_config(
         ConfigBuilder()
         .with_tickers("AAPL", "MSFT")
@@ -199,13 +205,22 @@ def stream(timespan: str = "hour") -> StockPrices:
         .with_timespan(timespan)
         .build()
     )
-    return StockPrices(config=config, authenticator=None)  # type: ignore[arg-type]
+    return PriceStream(STOCKS, Access(config, authenticator=None))  # type: ignore[arg-type]
 
 
-def slices_for(state: Any, timespan: str) -> list[Any]:
+def slices_for(state: Any, timespan: str) -> list[dict[str, Any]]:
+    """The first page of each ticker, for a state that passed the source's check."""
+    validate_state(state, "stock_prices")
     prices = stream(timespan)
     prices.state = state
-    return [first.stream_slice for first in prices.first_pages(SyncMode.incremental)]
+    sync = prices.start_read(SyncMode.incremental)
+    assert isinstance(sync, PriceSync)
+    return [
+        {"ticker": page.ticker, "from": page.start, "to": page.end}
+        for chain in sync.plan.first_pages()
+        for head in chain
+        if isinstance(page := head.request, TickerPage)
+    ]
 
 
 @SETTINGS

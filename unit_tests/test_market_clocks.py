@@ -8,10 +8,10 @@ from importlib import resources
 import pytest
 import yaml
 
-from source_stock_ticker_api.api import aggs_params
 from source_stock_ticker_api.bars import TimeFormatter, bar_end_ms, day_start, to_ms
 from source_stock_ticker_api.config import ConfigError, parse_config
 from source_stock_ticker_api.markets import MARKETS, NEW_YORK, UTC
+from source_stock_ticker_api.polygon.endpoints import aggs_params
 from unit_tests.config_builder import ConfigBuilder
 
 

@@ -14,7 +14,7 @@ from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, Type
 from airbyte_cdk.utils.print_buffer import PrintBuffer
 
-from source_stock_ticker_api.cdk_overrides import record_json, shared_stdout
+from source_stock_ticker_api.cdk.entrypoint import record_json, shared_stdout
 from unit_tests.helpers import FULL_RECORD
 
 WITHOUT_VWAP = {k: v for k, v in FULL_RECORD.items() if k not in ("vwap", "transactions")}

@@ -17,7 +17,7 @@ import requests_mock as rm
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from freezegun.api import FrozenDateTimeFactory
 
-from source_stock_ticker_api.pacing import PacedBudget
+from source_stock_ticker_api.polygon.pacing import PacedBudget
 from unit_tests.config_builder import API_URL, ConfigBuilder
 from unit_tests.helpers import NOW, log_messages, read_stream, records, waits
 from unit_tests.integration.request_builder import AggsRequestBuilder

@@ -1,4 +1,4 @@
-"""The console script writes each page of records as one message (cdk_overrides.RecordPage),
+"""The console script writes each page of records as one message (cdk.RecordPage),
 and its output is what the per-record path writes: `run.run([...])` in-process, its stdout a
 real file (under pytest's capture the CDK's print buffer steps aside, and records with it)."""
 
@@ -15,7 +15,8 @@ import requests_mock as rm
 from airbyte_cdk.models import AirbyteMessage
 
 from source_stock_ticker_api import run
-from source_stock_ticker_api.cdk_overrides import RecordPage, StockTickerEntrypoint
+from source_stock_ticker_api.cdk.entrypoint import StockTickerEntrypoint
+from source_stock_ticker_api.cdk.record_pages import RecordPage
 from source_stock_ticker_api.source import SourceStockTickerApi
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import NOW, CliResult, command_line, ms

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+import requests_mock as rm
 from airbyte_cdk.models import AirbyteStateType
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 
+from source_stock_ticker_api import source as source_module
 from source_stock_ticker_api.config import parse_config
+from source_stock_ticker_api.prices.saved_state import validate_state
+from source_stock_ticker_api.prices.stream import PriceStream
 from source_stock_ticker_api.source import SourceStockTickerApi, api_budget
-from source_stock_ticker_api.streams import StockPrices
 from unit_tests.config_builder import API_URL, ConfigBuilder
-from unit_tests.helpers import STREAM_NAMES, write_json
+from unit_tests.helpers import STREAM_NAMES, command_line, run_cli, saved_state, write_json
 
 AGGS = f"{API_URL}/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
 
@@ -22,7 +26,7 @@ AGGS = f"{API_URL}/v2/aggs/ticker/AAPL/range/1/day/2024-03-01/2024-03-11"
 @pytest.mark.now()
 def test_streams_are_the_price_streams_then_the_reference_streams_on_one_budget() -> None:
     streams = SourceStockTickerApi().streams(ConfigBuilder().build())
-    assert isinstance(streams[0], StockPrices)
+    assert isinstance(streams[0], PriceStream)
     assert [stream.name for stream in streams] == STREAM_NAMES
     # One pace for the key: the API counts its requests, whichever stream sends them.
     budgets = {id(stream._http_client._api_budget) for stream in streams}  # type: ignore[attr-defined]
@@ -94,3 +98,42 @@ class TestReadState:
         assert SourceStockTickerApi.read_state("") == []
         assert SourceStockTickerApi.read_state(write_json(tmp_path / "state.json", {})) == []
         assert json.loads((tmp_path / "state.json").read_text()) == {}
+
+
+@pytest.mark.now()
+def test_a_read_parses_the_config_once_and_validates_each_saved_state_once(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entrypoint's check, the source's read and its streams share one parse; the state
+    file is validated when it is loaded, and the streams take it as valid."""
+    parsed: list[object] = []
+    validated: list[str] = []
+
+    def counting_parse(raw: Any) -> Any:
+        parsed.append(raw)
+        return parse_config(raw)
+
+    def counting_validation(value: Any, stream: str) -> None:
+        validated.append(stream)
+        validate_state(value, stream)
+
+    monkeypatch.setattr(source_module, "parse_config", counting_parse)
+    monkeypatch.setattr(source_module, "validate_state", counting_validation)
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": name},
+                "stream_state": saved_state(AAPL="2024-03-07T05:00:00Z"),
+            },
+        }
+        for name in ("stock_prices", "crypto_prices")
+    ]
+    args = command_line("read", tmp_path, ConfigBuilder().build(), state=state)
+    with rm.Mocker() as mock:
+        mock.get(rm.ANY, json={"ticker": "AAPL", "resultsCount": 0, "status": "OK"})
+        result = run_cli(args, capfd)
+
+    assert result.exit_code == 0
+    assert len(parsed) == 1
+    assert validated == ["stock_prices", "crypto_prices"]

@@ -7,6 +7,7 @@ state it can resume from gets the bar settings on its next checkpoint.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,14 @@ from typing import Any
 import pytest
 import requests_mock as rm
 from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.test.state_builder import StateBuilder
 
-from source_stock_ticker_api.config import ConfigError, parse_config
-from source_stock_ticker_api.streams import StockPrices
+from source_stock_ticker_api.config import ConfigError
+from source_stock_ticker_api.source import SourceStockTickerApi
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.helpers import (
     CliResult,
+    catalog,
     command_line,
     run_cli,
     saved_state,
@@ -237,13 +240,19 @@ def test_given_unreadable_bar_settings_when_read_then_config_error_saying_to_res
     )
 
 
-def test_the_stream_alone_refuses_to_resume_from_a_state_of_other_bars() -> None:
-    # The source refuses it first; the stream must not relabel old cursors if used on its own.
-    prices = StockPrices(config=parse_config(ConfigBuilder().build()), authenticator=None)  # type: ignore[arg-type]
-    prices.state = {"bar_settings": MINUTE, "AAPL": {"timestamp": "2024-03-08T20:59:00Z"}}
+def test_the_source_refuses_a_state_of_other_bars_when_read_without_the_entrypoint() -> None:
+    """The one check of bar settings is the source's read, before any stream starts: also when
+    a program calls it directly (the streams trust the state they are given)."""
+    state = StateBuilder().with_stream_state(
+        "stock_prices", {"bar_settings": MINUTE, "AAPL": {"timestamp": "2024-03-08T20:59:00Z"}}
+    )
 
     with pytest.raises(ConfigError) as error:
-        list(prices.stream_slices(sync_mode=SyncMode.incremental))
+        list(
+            SourceStockTickerApi().read(
+                logging.getLogger("test"), ConfigBuilder().build(), catalog(), state.build()
+            )
+        )
 
     assert str(error.value.message).startswith(
         "The saved state of stock_prices is for 1-minute split-adjusted bars, but the "

@@ -14,7 +14,14 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.models.scenario import ExpectedOutcome
 
-from source_stock_ticker_api.reference_api import describe_reference_request
+from source_stock_ticker_api.reference.declarations import Endpoint
+from source_stock_ticker_api.reference.endpoints import (
+    DIVIDENDS,
+    MARKET_HOLIDAYS,
+    SPLITS,
+    TICKER_DETAILS,
+    TICKERS,
+)
 from source_stock_ticker_api.source import SourceStockTickerApi
 from unit_tests.config_builder import API_URL, ConfigBuilder
 from unit_tests.helpers import error_traces, records, waits
@@ -96,19 +103,25 @@ def test_a_rate_limit_waits_as_retry_after_says_then_reads(
 
 
 @pytest.mark.parametrize(
-    ("url", "words"),
+    ("endpoint", "url", "words"),
     [
-        (f"{API_URL}/v3/reference/tickers?market=otc&limit=1000", "the list of otc tickers"),
-        (f"{API_URL}/v3/reference/tickers?cursor=abc", "the list of tickers"),
-        (f"{API_URL}/v3/reference/tickers/BRK.A", "BRK.A ticker details"),
         (
+            TICKERS,
+            f"{API_URL}/v3/reference/tickers?market=otc&limit=1000",
+            "the list of otc tickers",
+        ),
+        (TICKERS, f"{API_URL}/v3/reference/tickers?cursor=abc", "the list of tickers"),
+        (TICKER_DETAILS, f"{API_URL}/v3/reference/tickers/BRK.A", "BRK.A ticker details"),
+        (
+            SPLITS,
             f"{API_URL}/stocks/v1/splits?ticker.any_of=A,B,C,D,E,F,G&execution_date.gte=2024-01-02",
             "splits of A, B, C, D, E and 2 more from 2024-01-02",
         ),
-        (f"{API_URL}/stocks/v1/dividends?cursor=abc", "a page of dividends"),
-        (f"{API_URL}/v1/marketstatus/upcoming", "the upcoming market holidays"),
-        (f"{API_URL}/v3/reference/conditions", None),
+        (DIVIDENDS, f"{API_URL}/stocks/v1/dividends?cursor=abc", "a page of dividends"),
+        (MARKET_HOLIDAYS, f"{API_URL}/v1/marketstatus/upcoming", "the upcoming market holidays"),
+        (TICKERS, f"{API_URL}/v3/reference/conditions", "the request"),
+        (TICKER_DETAILS, f"{API_URL}/stocks/v1/splits", "the request"),
     ],
 )
-def test_messages_name_each_reference_request(url: str, words: str | None) -> None:
-    assert describe_reference_request(url) == words
+def test_messages_name_each_reference_request(endpoint: Endpoint, url: str, words: str) -> None:
+    assert endpoint.describe(url) == words

@@ -1,4 +1,4 @@
-"""The saved state of each price stream: one cursor per ticker, checked before any request.
+"""The saved state of each price stream, checked once per read, before any request.
 
 `{"bar_settings": {"timespan": "day", "multiplier": 1, "adjusted": true},
 "AAPL": {"timestamp": "<UTC start of the last complete bar>"}, ...}`, or the tutorial's
@@ -7,6 +7,10 @@ minute bars means nothing for daily bars. It cannot collide with a ticker, which
 A state without it (written before it existed) is taken to match the configuration. A state this
 connector did not write is the user's to reset: it becomes a config_error that says so, never a
 stack trace.
+
+The source validates every price stream's state when it loads the state file (`validate_state`)
+and checks the bar settings of each incremental one against the configuration
+(`check_bar_settings`): the streams then take their state as valid (cursors.py).
 """
 
 from __future__ import annotations
@@ -17,20 +21,13 @@ from typing import Any
 
 from source_stock_ticker_api.bars import to_ms
 from source_stock_ticker_api.config import TIMESPANS, ConfigError, StockTickerConfig
-
-RESET_ADVICE = "Reset the stock_prices stream to start over from start_date."
-
-
-def reset_advice(stream: str) -> str:
-    """What to do with a state that cannot be used: reset the stream it belongs to."""
-    return f"Reset the {stream} stream to start over from start_date."
-
+from source_stock_ticker_api.messages import reset_advice
 
 SETTINGS_KEY = "bar_settings"
 _SETTING_NAMES = ("timespan", "multiplier", "adjusted")
 
 
-def state_timestamp(value: Any, stream: str = "stock_prices") -> int:
+def state_timestamp(value: Any, stream: str) -> int:
     """Unix ms of a saved cursor."""
     if isinstance(value, str):
         try:
@@ -45,13 +42,13 @@ def state_timestamp(value: Any, stream: str = "stock_prices") -> int:
     )
 
 
-def legacy_date(value: Any) -> date:
+def legacy_date(value: Any, stream: str) -> date:
     """The tutorial's `date`: the last day it had read."""
     try:
         return date.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(
-            f"The saved state has date {value!r}, not a YYYY-MM-DD date. {RESET_ADVICE}"
+            f"The saved state has date {value!r}, not a YYYY-MM-DD date. {reset_advice(stream)}"
         ) from None
 
 
@@ -71,7 +68,7 @@ def describe_bars(settings: Mapping[str, Any]) -> str:
 
 
 def check_bar_settings(
-    saved: Mapping[str, Any] | None, config: StockTickerConfig, stream: str = "stock_prices"
+    saved: Mapping[str, Any] | None, config: StockTickerConfig, stream: str
 ) -> None:
     """Raises ConfigError when the saved cursors were read with other bar settings.
 
@@ -115,7 +112,7 @@ def _validate_settings(value: Any, stream: str) -> None:
         )
 
 
-def validate_state(value: Any, stream: str = "stock_prices") -> None:
+def validate_state(value: Any, stream: str) -> None:
     """Raises ConfigError unless `value` is a state this connector (or the tutorial) wrote."""
     advice = reset_advice(stream)
     if not isinstance(value, Mapping):
@@ -124,7 +121,7 @@ def validate_state(value: Any, stream: str = "stock_prices") -> None:
         if ticker == SETTINGS_KEY:
             _validate_settings(entry, stream)
         elif ticker == "date":
-            legacy_date(entry)
+            legacy_date(entry, stream)
         elif not isinstance(entry, Mapping) or "timestamp" not in entry:
             raise ConfigError(
                 f"The saved state for ticker {ticker!r} is {entry!r}, not "

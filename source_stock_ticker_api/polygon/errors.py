@@ -1,7 +1,10 @@
-"""How the connector reacts to each API answer: retry, wait, skip the ticker, or stop.
+"""How the connector reacts to each API answer: retry, wait, note a refusal, or stop.
 
 Built on the CDK's HttpStatusErrorHandler. What a user reads comes from messages.py, the same
 table check uses; the key never appears in it (it travels in a header).
+
+A refusal (REFUSES_ONE_REQUEST) does not stop a sync: the handler lets the answer through, and
+`refusal_of` turns it into a `Refusal` value, the one way every stream learns of one.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -25,23 +29,44 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
 )
 from airbyte_cdk.sources.streams.http.exceptions import UserDefinedBackoffException
 
-from source_stock_ticker_api.api import MalformedBody, ParsedBodies, api_reason, describe_request
 from source_stock_ticker_api.messages import (
     USER_MUST_FIX,
     answer_message,
     retry_message,
     unreachable_message,
 )
+from source_stock_ticker_api.polygon.bodies import MalformedBody, ParsedBodies, api_reason
 
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=20)
 MAX_BACKOFF_SECONDS = 60.0
 
-# Answers about one ticker's data: a plan without that market or that symbol (403), a request
+# Answers about one request's data: a plan without that market or that symbol (403), a request
 # the API will not serve for that symbol (400, e.g. an index given `adjusted`). The other tickers
 # may well be readable. A 401 (the key) or a 404 (the path: the API answers an unknown symbol
 # with 200 and no bars, so a 404 means api_url is not the API) would refuse every ticker alike.
-REFUSES_ONE_TICKER = frozenset({400, 403})
+REFUSES_ONE_REQUEST = frozenset({400, 403})
+
+# Names a request in a person's words from its URL (endpoints.describe_price_request, ...).
+Describe = Callable[[str | None], str]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The API refused one request: its status, and what the user is told of it."""
+
+    status: int
+    message: str
+
+
+def refusal_of(response: requests.Response, describe: Describe) -> Refusal | None:
+    """The refusal a response let through by the error handler stands for, if it is one."""
+    status = response.status_code
+    if status not in REFUSES_ONE_REQUEST:
+        return None
+    what = describe(response.request.url if response.request else None)
+    return Refusal(status, answer_message(status, api_reason(response), what))
+
 
 # The words of every failure come from messages.py (see PolygonErrorHandler._interpret).
 ERROR_MAPPING: Mapping[int | str | type[Exception], ErrorResolution] = {
@@ -94,10 +119,11 @@ RETRY_LINES = RetryLines()
 class PolygonErrorHandler(HttpStatusErrorHandler):
     """Turns 4xx into config errors that quote the API, and malformed 200 bodies into retries.
 
-    Each retry gets one log line, from the CDK's logger rewritten by RetryLines. A refusal of
-    one ticker (REFUSES_ONE_TICKER) does not stop the sync: its words go to `on_refused` and the
-    CDK is told to ignore the answer, so the stream can read the other tickers first and fail
-    once at the end (see StockPrices.read).
+    Each retry gets one log line, from the CDK's logger rewritten by RetryLines. A refusal
+    (REFUSES_ONE_REQUEST) does not stop the sync: the CDK is told to ignore the answer, which
+    the stream reads as a `Refusal` (`refusal_of`), so it can read the other requests first and
+    fail once at the end. `not_found_is_empty` lets a 404 through too, as a page without rows,
+    for endpoints where it means an unknown symbol (ticker details).
     """
 
     def __init__(
@@ -105,7 +131,8 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
         logger: logging.Logger,
         api_url: str,
         bodies: ParsedBodies,
-        on_refused: Callable[[str], None],
+        describe: Describe,
+        not_found_is_empty: bool = False,
     ) -> None:
         # The CDK logs retries on the "airbyte" logger; adding the same filter again is a no-op.
         logging.getLogger("airbyte").addFilter(RETRY_LINES)
@@ -117,7 +144,8 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
         )
         self._api_url = api_url
         self._bodies = bodies
-        self._on_refused = on_refused
+        self._describe = describe
+        self._not_found_is_empty = not_found_is_empty
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
@@ -136,7 +164,9 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
 
     def _interpret(self, response: requests.Response) -> ErrorResolution:
         status = response.status_code
-        what = describe_request(response.request.url if response.request else None)
+        what = self._describe(response.request.url if response.request else None)
+        if status == 404 and self._not_found_is_empty:
+            return ErrorResolution(response_action=ResponseAction.IGNORE)
         if response.ok:
             try:
                 self._bodies.of(response)
@@ -148,8 +178,7 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
                 )
             return ErrorResolution(response_action=ResponseAction.SUCCESS)
         message = answer_message(status, api_reason(response), what)
-        if status in REFUSES_ONE_TICKER:
-            self._on_refused(message)
+        if status in REFUSES_ONE_REQUEST:
             # The CDK logs error_message (at info) and hands the answer on as a page without bars.
             return ErrorResolution(
                 response_action=ResponseAction.IGNORE,

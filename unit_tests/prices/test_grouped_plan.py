@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from source_stock_ticker_api.markets import is_nyse_trading_day
-from source_stock_ticker_api.planner import Plan, last_final_day, plan_reads
+from source_stock_ticker_api.prices.grouped_plan import Plan, last_final_day, plan_reads
 
 # Tuesday 2024-03-05, 21:00 in New York: that day's session is over.
 TUESDAY_EVENING = datetime(2024, 3, 6, 2, 0, tzinfo=timezone.utc)

@@ -1,8 +1,9 @@
-"""The installed Airbyte CDK still offers what requests in flight (inflight.py) rely on.
+"""The installed Airbyte CDK still offers what cdk/http.py relies on.
 
-PolygonStream.fetch sends a slice's request through HttpStream._fetch_next_page, from worker
-threads, and every request of a sync takes its turn from one APIBudget. A CDK upgrade that
-changes either fails here, by name.
+PolygonStream.fetch sends a slice's request through HttpStream._fetch_next_page (cdk.http.send),
+from worker threads too (prices/inflight.py), every request of a sync takes its turn from one
+APIBudget, and the HTTP client's session takes our pool for http:// (cdk.http). A CDK upgrade
+that changes any of them fails here, by name.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthentic
 from requests.adapters import HTTPAdapter
 
 from source_stock_ticker_api.config import SPEC_PROPERTIES, parse_config
-from source_stock_ticker_api.pacing import PacedBudget
-from source_stock_ticker_api.polygon_stream import Fetched
-from source_stock_ticker_api.streams import StockPrices
+from source_stock_ticker_api.markets import STOCKS
+from source_stock_ticker_api.polygon.pacing import PacedBudget
+from source_stock_ticker_api.polygon.stream import Access, Fetched
+from source_stock_ticker_api.prices.slices import BarQuery, TickerPage
+from source_stock_ticker_api.prices.stream import PriceStream
 from unit_tests.config_builder import API_KEY, ConfigBuilder
 from unit_tests.integration.request_builder import AggsRequestBuilder
 from unit_tests.integration.response_builder import AggsResponseBuilder
+
+
+def stock_prices() -> PriceStream:
+    access = Access(parse_config(ConfigBuilder().build()), TokenAuthenticator(API_KEY))
+    return PriceStream(STOCKS, access)
 
 
 def test_fetch_next_page_keeps_its_signature() -> None:
@@ -36,8 +44,10 @@ def test_fetch_next_page_keeps_its_signature() -> None:
 def test_fetch_sends_the_slices_request_and_returns_its_answer(requests_mock: rm.Mocker) -> None:
     aggs = AggsRequestBuilder.aggs("AAPL", "2024-03-01", "2024-03-11")
     requests_mock.get(aggs.url, json=AggsResponseBuilder().with_bars(1709874000000).build_json())
-    prices = StockPrices(parse_config(ConfigBuilder().build()), TokenAuthenticator(API_KEY))
-    page = {"ticker": "AAPL", "from": "2024-03-01", "to": "2024-03-11", "page": 1}
+    prices = PriceStream(
+        STOCKS, Access(parse_config(ConfigBuilder().build()), TokenAuthenticator(API_KEY))
+    )
+    page = TickerPage("AAPL", "2024-03-01", "2024-03-11", BarQuery("day", 1, True, 50_000))
 
     fetched = prices.fetch(page)
 
@@ -72,7 +82,9 @@ def test_one_budget_taken_from_many_threads_at_once_gives_no_more_than_its_pace(
 
 
 def test_the_http_client_keeps_its_session_and_the_pool_holds_as_many_as_may_be_in_flight() -> None:
-    prices = StockPrices(parse_config(ConfigBuilder().build()), TokenAuthenticator(API_KEY))
+    prices = PriceStream(
+        STOCKS, Access(parse_config(ConfigBuilder().build()), TokenAuthenticator(API_KEY))
+    )
     session = prices._http_client._session
     assert isinstance(session, requests.Session)
     limit = SPEC_PROPERTIES["max_concurrent_requests"]["maximum"]

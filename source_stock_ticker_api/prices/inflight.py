@@ -55,19 +55,44 @@ def requests_in_flight(requests_per_minute: int, max_concurrent_requests: int) -
 
 @dataclass(frozen=True)
 class PageRequest:
-    """A page to fetch: the slice that names it, and how many bars it may hold."""
+    """A page to fetch: the request (a typed slice) that names it, and how many bars it may
+    hold."""
 
-    stream_slice: Mapping[str, Any]
+    request: Mapping[str, Any]
     bars: int
 
 
-@dataclass
-class Page:
-    """A page handed to the writer: its slice and what fetching it returned or raised."""
+class Page(Mapping[str, Any]):
+    """A page handed to the writer, as the CDK's slice: its request, and what fetching it
+    returned or raised, taken once (`take`), so the page's bars go once it is written.
 
-    stream_slice: Mapping[str, Any]
-    answer: Any = None
-    error: BaseException | None = None
+    A Mapping of its request's fields: the CDK logs slices as dicts (`--debug`).
+    """
+
+    def __init__(self, request: Mapping[str, Any], answer: Any, error: BaseException | None):
+        self.request = request
+        self._answer = answer
+        self._error = error
+
+    @property
+    def failed(self) -> bool:
+        return self._error is not None
+
+    def take(self) -> Any:
+        """What the fetch returned, or the error it raised, raised here in the writer."""
+        if self._error is not None:
+            raise self._error
+        answer, self._answer = self._answer, None
+        return answer
+
+    def __getitem__(self, key: str) -> Any:
+        return self.request[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.request)
+
+    def __len__(self) -> int:
+        return len(self.request)
 
 
 @dataclass
@@ -96,15 +121,15 @@ class _Chain:
         return not self.known and not self.ahead
 
 
-Fetch = Callable[[Mapping[str, Any]], Any]
-Follow = Callable[[Mapping[str, Any], Any], "PageRequest | None"]
+Fetch = Callable[[Any], Any]
+Follow = Callable[[Any], "PageRequest | None"]
 
 
 class PagesInFlight:
     """Fetches the pages of a sync's chains ahead of the writer, at most `limit` at once.
 
-    `fetch(slice)` makes one request, in a worker thread, and returns its answer; `follow(slice,
-    answer)`, also in the worker, names the chain's next page, or None after the last.
+    `fetch(request)` makes one request, in a worker thread, and returns its answer;
+    `follow(answer)`, also in the worker, names the chain's next page, or None after the last.
     """
 
     def __init__(self, fetch: Fetch, follow: Follow, limit: int, bars_ahead: int) -> None:
@@ -153,10 +178,10 @@ class PagesInFlight:
                         heapq.heappush(self._ready, chain.index)
                     if ahead.error is not None:
                         self._closed = True
-                page = Page(ahead.request.stream_slice, ahead.answer, ahead.error)
+                page = Page(ahead.request.request, ahead.answer, ahead.error)
                 ahead.answer = None  # the writer's page holds it, and lets it go once written
                 yield page
-                if page.error is not None:
+                if page.failed:
                     return
                 del page
                 with self._changed:  # written: its place goes to the next request
@@ -211,8 +236,8 @@ class PagesInFlight:
     def _run(self, chain: _Chain, ahead: _Ahead) -> None:
         following: PageRequest | None = None
         try:
-            answer = self._fetch(ahead.request.stream_slice)
-            following = self._follow(ahead.request.stream_slice, answer)
+            answer = self._fetch(ahead.request.request)
+            following = self._follow(answer)
         except BaseException as error:  # handed to the writer, raised there in its place
             answer = None
             ahead.error = error

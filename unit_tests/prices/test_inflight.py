@@ -13,9 +13,14 @@ from typing import Any
 import pytest
 import requests
 
-from source_stock_ticker_api.errors import PolygonBackoffStrategy
-from source_stock_ticker_api.inflight import PageRequest, PagesInFlight, requests_in_flight
-from source_stock_ticker_api.pacing import PacedBudget
+from source_stock_ticker_api.polygon.errors import PolygonBackoffStrategy
+from source_stock_ticker_api.polygon.pacing import PacedBudget
+from source_stock_ticker_api.prices.inflight import (
+    Page,
+    PageRequest,
+    PagesInFlight,
+    requests_in_flight,
+)
 
 WAIT_SECONDS = 10.0  # a fetch not answered in this long means the test is broken
 
@@ -54,7 +59,8 @@ class FakeApi:
         followed = [[PageRequest({"chain": c, "page": 1}, self.bars)] for c in self.pages]
         return known + followed
 
-    def fetch(self, stream_slice: Mapping[str, Any]) -> str:
+    def fetch(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
+        """The page's answer names it, and carries its request (as a page read does)."""
         name = f"{stream_slice['chain']}{stream_slice['page']}"
         self.note(f"ask {name}")
         self._event(self.asked, name).set()
@@ -64,9 +70,10 @@ class FakeApi:
         self._event(self.got, name).set()
         if name in self.failing:
             raise RuntimeError(f"{name} failed")
-        return name
+        return {**stream_slice, "name": name}
 
-    def follow(self, stream_slice: Mapping[str, Any], answer: Any) -> PageRequest | None:
+    def follow(self, answer: Any) -> PageRequest | None:
+        stream_slice = {key: value for key, value in answer.items() if key != "name"}
         if stream_slice.get("known") or stream_slice["page"] >= self.pages[stream_slice["chain"]]:
             return None
         return PageRequest({**stream_slice, "page": stream_slice["page"] + 1}, self.bars)
@@ -89,10 +96,26 @@ def in_flight(api: FakeApi, limit: int, bars_ahead: int = 1_000_000) -> PagesInF
 def written(api: FakeApi, pages: Iterator[Any]) -> list[str]:
     out = []
     for page in pages:
-        assert page.error is None
-        api.note(f"write {page.answer}")
-        out.append(page.answer)
+        assert not page.failed
+        name = page.take()["name"]
+        api.note(f"write {name}")
+        out.append(name)
     return out
+
+
+def taken(page: Page) -> tuple[str | None, str | None]:
+    """(the page's name, None), or (None, the error its fetch raised), as the writer sees it."""
+    try:
+        return page.take()["name"], None
+    except RuntimeError as error:
+        return None, str(error)
+
+
+def test_a_page_is_a_slice_showing_its_requests_fields_and_gives_its_answer_once() -> None:
+    page = Page({"chain": "A", "page": 1}, {"name": "A1"}, None)
+    assert dict(page) == {"chain": "A", "page": 1}
+    assert page.take() == {"name": "A1"}
+    assert page.take() is None  # written: its bars are not held any more
 
 
 def test_a_chains_pages_answered_out_of_order_are_handed_out_in_order() -> None:
@@ -118,10 +141,10 @@ def test_the_first_chain_whose_page_has_arrived_is_written_first() -> None:
     answering.start()
     first = next(pages)
     answering.join()
-    assert first.answer == "B1"
+    assert first.take()["name"] == "B1"
     answering = threading.Thread(target=api.answer, args=("A1",))
     answering.start()
-    assert [page.answer for page in pages] == ["A1"]
+    assert [page.take()["name"] for page in pages] == ["A1"]
     answering.join()
 
 
@@ -171,7 +194,7 @@ def test_pages_requested_and_not_written_never_weigh_more_than_bars_ahead() -> N
     most_outstanding = 0
     fetch = api.fetch
 
-    def counting_fetch(stream_slice: Mapping[str, Any]) -> str:
+    def counting_fetch(stream_slice: Mapping[str, Any]) -> dict[str, Any]:
         nonlocal most_outstanding
         with api.lock:
             asked = sum(event.startswith("ask ") for event in api.events) + 1
@@ -186,11 +209,11 @@ def test_pages_requested_and_not_written_never_weigh_more_than_bars_ahead() -> N
     first = next(pages)
     answering.join()
     # A1 in hand, B1 arrived: A2 is known but waits, as does C1.
-    assert first.answer == "A1"
+    assert first.take()["name"] == "A1"
     assert not api.was_asked("A2") and not api.was_asked("C1")
-    api.note(f"write {first.answer}")
+    api.note("write A1")
     api.instant = True
-    out = [first.answer, *written(api, pages)]
+    out = ["A1", *written(api, pages)]
     assert most_outstanding == 2
     assert sorted(out) == sorted(f"{name}{n}" for name in "ABCDEFGHIJ" for n in (1, 2))
 
@@ -200,7 +223,7 @@ def test_a_failed_fetch_comes_after_every_page_before_it_and_ends_the_requests()
     api.failing.add("B2")
     fetcher = in_flight(api, limit=1)
     pages = fetcher.pages(api.heads())
-    handed = [(page.answer, str(page.error) if page.error else None) for page in pages]
+    handed = [taken(page) for page in pages]
     assert handed == [("A1", None), ("B1", None), (None, "B2 failed")]
     assert not api.was_asked("C1")  # one at a time: nothing was in flight after B2
 

@@ -1,4 +1,4 @@
-"""What the Polygon.io / Massive.com API is: its paths, its query, its bodies, and its reasons.
+"""The API's price endpoints: their paths and query, `next_url`, and how a message names them.
 
 Nothing here decides what to do or what to tell a user (see errors.py and messages.py): it only
 knows the API's own shapes, so check and read speak to it in the same words.
@@ -6,19 +6,35 @@ knows the API's own shapes, so check and read speak to it in the same words.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-import orjson
-import requests
-
-from source_stock_ticker_api.reference_api import describe_reference_request
-
 # Query parameters the connector sets itself; a next_url may not override them, nor add a key.
 OWN_PARAMS = frozenset({"adjusted", "sort", "limit", "apikey"})
+
+
+@dataclass(frozen=True)
+class NextPage:
+    """The path and cursor query of a body's `next_url`, without parameters of our own.
+
+    Only the path is kept, so the key's header stays on the configured host whatever host the
+    API names; the connector sets its own parameters again.
+    """
+
+    path: str
+    query: tuple[tuple[str, str], ...]
+
+
+def next_page(body: Any) -> NextPage | None:
+    """The page after this body's, or None on the last page."""
+    next_url = body.get("next_url") if isinstance(body, dict) else None
+    if not next_url:
+        return None
+    parts = urlsplit(str(next_url))
+    query = tuple((k, v) for k, v in parse_qsl(parts.query) if k.lower() not in OWN_PARAMS)
+    return NextPage(parts.path, query)
 
 
 def aggs_path(ticker: str, multiplier: int, timespan: str, start: object, end: object) -> str:
@@ -38,63 +54,7 @@ def aggs_params(adjusted: bool | None, limit: int) -> dict[str, Any]:
     return params
 
 
-class MalformedBody(ValueError):
-    """A 200 whose body is not whole JSON: a truncated or garbled transfer, worth a retry."""
-
-
-class ParsedBodies:
-    """Each page's JSON, parsed once and kept as long as its response lives.
-
-    The error handler parses a body to tell a whole page from a truncated one; the stream reads
-    the same parse for the page's bars and its next_url.
-    """
-
-    def __init__(self) -> None:
-        self._bodies: weakref.WeakKeyDictionary[requests.Response, Mapping[str, Any]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def of(self, response: requests.Response) -> Mapping[str, Any]:
-        """The body as a mapping (empty when the API sent some other JSON value)."""
-        body = self._bodies.get(response)
-        if body is None:
-            try:
-                parsed = orjson.loads(response.content)
-            except orjson.JSONDecodeError:
-                raise MalformedBody from None
-            body = parsed if isinstance(parsed, Mapping) else {}
-            self._bodies[response] = body
-        return body
-
-
-def next_page(body: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]]] | None:
-    """The path and cursor query of the body's `next_url`, without parameters of our own.
-
-    Only the path is kept, so the key's header stays on the configured host whatever host the
-    API names; the connector sets its own parameters again.
-    """
-    next_url = body.get("next_url")
-    if not next_url:
-        return None
-    parts = urlsplit(str(next_url))
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in OWN_PARAMS]
-    return parts.path, query
-
-
-def api_reason(response: requests.Response) -> str:
-    """The API's own words for a failure (`error` or `message`), or the HTTP status."""
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        body = None
-    if isinstance(body, dict):
-        for field in ("error", "message"):
-            if isinstance(body.get(field), str) and body[field]:
-                return str(body[field])
-    return f"HTTP {response.status_code} {response.reason or ''}".strip()
-
-
-def describe_request(url: str | None) -> str:
+def describe_price_request(url: str | None) -> str:
     """'AAPL day bars from 2024-01-02 to 2024-03-01' from a custom-bars URL, 'the grouped daily
     bars of 2024-03-04' from a grouped one; never the query.
 
@@ -102,7 +62,7 @@ def describe_request(url: str | None) -> str:
     """
     parts = unquote(urlsplit(url or "").path).split("/")
     if "aggs" not in parts:
-        return describe_reference_request(url) or "the request"
+        return "the request"
     at = parts.index("aggs")
     # .../v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}
     found = parts[at:]

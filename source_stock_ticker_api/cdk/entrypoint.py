@@ -1,8 +1,10 @@
-"""Every place where this connector replaces part of the Airbyte CDK, in one module.
+"""The CDK's entrypoint with behaviours of ours, and the record lines written straight to stdout.
 
-Each override says which CDK behaviour it relies on; `unit_tests/test_cdk_contract.py` and
-`unit_tests/test_cdk_contract_record_pages.py` check those behaviours against the installed CDK,
-so an upgrade that changes one fails there, by name, rather than silently in a sync.
+The package `cdk/` holds every place where this connector replaces part of the Airbyte CDK or
+uses its private members (this module, record_pages.py, http.py). Each override says which CDK
+behaviour it relies on; the tests in `unit_tests/cdk/` check those behaviours against the
+installed CDK, so an upgrade that changes one fails there, by name, rather than silently in a
+sync.
 
 Gains are per record, measured by taking one override out at a time (CPU time in-process, best of
 25 rounds of 20,000 records), and as a share of records/s on `make bench`'s workload (b), 4
@@ -26,56 +28,38 @@ runs on a loaded machine (2026-11-26); peak RSS from 149 to 164 MB, the page's l
 from __future__ import annotations
 
 import io
-import logging
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteRecordMessage,
-    ConfiguredAirbyteStream,
     ConnectorSpecification,
     Type,
 )
-from airbyte_cdk.sources import AbstractSource
-from airbyte_cdk.sources.connector_state_manager import (
-    ConnectorStateManager,
-    HashableStreamDescriptor,
-)
-from airbyte_cdk.sources.streams import Stream
-from airbyte_cdk.sources.streams.core import StreamData
-from airbyte_cdk.sources.utils.schema_helpers import InternalConfig, split_config
+from airbyte_cdk.sources.connector_state_manager import HashableStreamDescriptor
+from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets, update_secrets
 from airbyte_cdk.utils.print_buffer import PrintBuffer
 
-from source_stock_ticker_api.config import MIN_KEY_LENGTH, parse_config
+from source_stock_ticker_api.cdk.record_pages import RECORD_PAGES, RecordPage, record_line_ends
+from source_stock_ticker_api.config import MIN_KEY_LENGTH
+
+
+@runtime_checkable
+class ParsesConfig(Protocol):
+    """A source that parses its config once per command (source.SourceStockTickerApi)."""
+
+    def parsed_config(self, raw: Mapping[str, Any]) -> object: ...
+
 
 STDOUT_BUFFER_BYTES = 64 * 1024
-
-_RECORD_PAGES: ContextVar[bool] = ContextVar("record_pages", default=False)
-"""On while StockTickerEntrypoint.read writes RecordPage messages (see records_as_messages)."""
-
-
-@dataclass
-class RecordPage(AirbyteMessage):
-    """A page of one stream's records as the RECORD lines the CDK would write for them.
-
-    A RECORD message to every layer of the CDK, so the page passes each one once instead of
-    once per record. Its `record` names the stream and holds no data; `lines` is only ever
-    written by StockTickerEntrypoint.read, and `count` keeps the record counts exact.
-    """
-
-    lines: bytes | bytearray = b""
-    count: int = 0
 
 
 @lru_cache(maxsize=64)
@@ -89,15 +73,19 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
     records_out: BinaryIO | None = None  # while run() holds stdout: see shared_stdout
     record_pages = True  # a page of records as one RecordPage message when records_out is set
 
-    @staticmethod
-    def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
-        """Our field-naming checks first, then the CDK's JSON-schema check.
+    def validate_connection(  # type: ignore[override]  # the CDK calls it through self
+        self, source_spec: ConnectorSpecification, config: Mapping[str, Any]
+    ) -> None:
+        """Our field-naming checks first (the source's one parse of the config), then the
+        CDK's JSON-schema check.
 
-        Relies on: `check`, `discover` and `read` calling this static hook before anything
-        else reads the config. Gains: messages that name the field to fix; the CDK's schema
-        errors ("0 is less than the minimum of 1") do not.
+        Relies on: `check`, `discover` and `read` calling this hook, through `self`, before
+        anything else reads the config. Gains: messages that name the field to fix; the CDK's
+        schema errors ("0 is less than the minimum of 1") do not.
         """
-        parse_config(config)
+        source = self.source
+        if isinstance(source, ParsesConfig):
+            source.parsed_config(config)
         AirbyteEntrypoint.validate_connection(source_spec, config)
 
     @staticmethod
@@ -149,7 +137,7 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
         """
         out = self.records_out
         limited = split_config(config)[1].limit if isinstance(config, Mapping) else None
-        token = _RECORD_PAGES.set(out is not None and self.record_pages and not limited)
+        token = RECORD_PAGES.set(out is not None and self.record_pages and not limited)
         try:
             for message in super().read(source_spec, config, catalog, state):
                 record = message.record
@@ -165,137 +153,20 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
                 else:
                     sys.stdout.write(record_json(record).decode())
         finally:
-            _RECORD_PAGES.reset(token)
-
-
-class RecordPagesSource(AbstractSource):
-    """The CDK's source, telling the true number of records read when they came in pages."""
-
-    def _read_stream(
-        self,
-        logger: logging.Logger,
-        stream_instance: Stream,
-        configured_stream: ConfiguredAirbyteStream,
-        state_manager: ConnectorStateManager,
-        internal_config: InternalConfig,
-    ) -> Iterator[AirbyteMessage]:
-        """The CDK's stream read, its closing "Read N records from S stream" line counting
-        records rather than RECORD messages.
-
-        Relies on: `_read_stream` logging that line through `logger`, after its last message,
-        with N the RECORD messages it passed on; it also marks the stream RUNNING on the
-        first of them, a RecordPage as well as a record. Gains: the true count in that line
-        once records come a page at a time.
-        """
-        count = _RecordCount(configured_stream.stream.name)
-        logger.addFilter(count)
-        try:
-            for message in super()._read_stream(
-                logger, stream_instance, configured_stream, state_manager, internal_config
-            ):
-                if message.type is Type.RECORD:
-                    count.messages += 1
-                    count.records += message.count if isinstance(message, RecordPage) else 1
-                yield message
-        finally:
-            logger.removeFilter(count)
-
-
-class _RecordCount(logging.Filter):
-    """Rewrites the CDK's "Read N records from S stream", where N counts messages, with the
-    number of records those messages held."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__()
-        self.stream = stream
-        self.messages = 0
-        self.records = 0
-
-    def line(self, count: int) -> str:
-        return f"Read {count} records from {self.stream} stream"
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.records != self.messages and record.getMessage() == self.line(self.messages):
-            record.msg, record.args = self.line(self.records), ()
-        return True
-
-
-def records_as_messages(stream: str, records: Iterable[StreamData]) -> Iterator[StreamData]:
-    """A stream's plain records as RECORD messages; anything else passes as it is.
-
-    Relies on: `AbstractSource` passing an `AirbyteMessage` a stream yields through unchanged,
-    where a plain mapping is copied, run through the stream's `transformer` (this stream's does
-    nothing) and stamped. Gains: 1.2 µs a record (2.6 -> 1.5 µs), about 10% of records/s.
-
-    While StockTickerEntrypoint.read writes to records_out, the records come out as one
-    RecordPage (their lines, one `emitted_at` for the page), which passes every per-message
-    layer of the CDK once per page: `Stream.read`'s state observation, `_read_stream`, the
-    entrypoint's memory check and counting. Anything else a page yields ends the RecordPage
-    so far and passes after it, in order. Memory: one page's lines at a time.
-    """
-    if _RECORD_PAGES.get():
-        yield from _record_pages(stream, records)
-        return
-    clock_ns = time.time_ns
-    for item in records:
-        if isinstance(item, dict):
-            record = AirbyteRecordMessage(
-                stream=stream, data=item, emitted_at=clock_ns() // 1_000_000
-            )
-            yield AirbyteMessage(type=Type.RECORD, record=record)
-        else:
-            yield item
-
-
-def _record_pages(stream: str, records: Iterable[StreamData]) -> Iterator[StreamData]:
-    """records_as_messages while the entrypoint writes pages: see there.
-
-    The lines grow in one bytearray: 0.7 µs a record with orjson, against 4 µs for a list of
-    serialized records joined at the end, and one copy of the page in memory instead of two.
-    """
-    emitted_at = time.time_ns() // 1_000_000
-    head, tail = _record_line_ends(stream, emitted_at)
-    dumps = orjson.dumps
-    lines = bytearray()
-    count = 0
-    for item in records:
-        if isinstance(item, dict):
-            lines += head
-            lines += dumps(item)
-            lines += tail
-            count += 1
-            continue
-        if count:
-            yield _page(stream, emitted_at, lines, count)
-            lines, count = bytearray(), 0
-        yield item
-    if count:
-        yield _page(stream, emitted_at, lines, count)
-
-
-def _page(stream: str, emitted_at: int, lines: bytearray, count: int) -> RecordPage:
-    record = AirbyteRecordMessage(stream=stream, data={}, emitted_at=emitted_at)
-    return RecordPage(type=Type.RECORD, record=record, lines=lines, count=count)
-
-
-def _record_line_ends(stream: str, emitted_at: int) -> tuple[bytes, bytes]:
-    """What a RECORD line of this connector holds before and after its data, as the CDK
-    writes it (orjson, compact, keys in the serializer's order)."""
-    head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(stream) + b',"data":'
-    return head, b',"emitted_at":' + orjson.dumps(emitted_at) + b"}}\n"
+            RECORD_PAGES.reset(token)
 
 
 def record_json(record: AirbyteRecordMessage) -> bytes:
     """The line the CDK writes for a RECORD message (serializer + orjson), built directly.
 
-    Meant for this connector's records, whose data is flat and holds no None (StockPrices
+    Meant for this connector's records, whose data is flat and holds no None (prices/records.py
     leaves out a field the API does not report, as the CDK's serializer would). Records with
     a namespace, meta or file reference take the CDK's path.
     """
     if record.namespace is not None or record.meta is not None or record.file_reference:
         message = AirbyteMessage(type=Type.RECORD, record=record)
         return (AirbyteEntrypoint.airbyte_message_to_string(message) + "\n").encode()
-    head, tail = _record_line_ends(record.stream, record.emitted_at)
+    head, tail = record_line_ends(record.stream, record.emitted_at)
     return b"".join((head, orjson.dumps(record.data), tail))
 
 

@@ -12,7 +12,7 @@ Only 1-day bars can be read grouped: a grouped day is exactly one of them. Only 
 extended session has ended (20:00 New York) are read grouped, so a grouped bar is always final.
 A day still in session (or not yet started) is not read for the tickers read grouped: the next
 sync after 20:00 New York reads it. Until midnight New York the cursor stays before that day
-anyway (see StockPrices), so it is read once more the next day, as with per-ticker reads.
+anyway (see cursors.py), so it is read once more the next day, as with per-ticker reads.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The installed Airbyte CDK still behaves as source_stock_ticker_api.cdk_overrides relies on.
+"""The installed Airbyte CDK still behaves as source_stock_ticker_api.cdk relies on.
 
 Each test names the CDK behaviour and the override that needs it, so a CDK upgrade that breaks
 one says what to review instead of failing somewhere in a sync.
@@ -19,7 +19,7 @@ from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, Type
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.utils.print_buffer import PrintBuffer
 
-from source_stock_ticker_api.cdk_overrides import StockTickerEntrypoint, record_json
+from source_stock_ticker_api.cdk.entrypoint import StockTickerEntrypoint, record_json
 from source_stock_ticker_api.source import SourceStockTickerApi
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import FULL_RECORD
@@ -37,6 +37,9 @@ SIGNATURES = {
     "set_up_secret_filter": "(config, connection_specification)",
     "validate_connection": "(source_spec, config)",
 }
+# Static hooks of the CDK we override with an instance method: the CDK calls them through
+# `self`, so ours can ask the source (validate_connection: the source's one parse of the config).
+THROUGH_SELF = {"validate_connection"}
 # Which CDK methods call each hook: an override the CDK no longer calls does nothing.
 CALLERS = {
     "handle_record_counts": ["read"],
@@ -65,18 +68,29 @@ def test_the_cdk_method_we_override_keeps_its_signature(name: str) -> None:
     cdk_method = inspect.getattr_static(AirbyteEntrypoint, name, None)
     assert cdk_method is not None, (
         f"AirbyteEntrypoint.{name} is gone from the installed CDK: "
-        f"StockTickerEntrypoint.{name} in cdk_overrides.py overrides nothing now"
+        f"StockTickerEntrypoint.{name} in cdk/entrypoint.py overrides nothing now"
     )
     ours = inspect.getattr_static(StockTickerEntrypoint, name)
-    assert isinstance(cdk_method, staticmethod) == isinstance(ours, staticmethod), (
+    ours_static = isinstance(ours, staticmethod) or name in THROUGH_SELF
+    assert isinstance(cdk_method, staticmethod) == ours_static, (
         f"AirbyteEntrypoint.{name} changed between static and instance method: "
         f"make StockTickerEntrypoint.{name} match"
     )
     signature = _parameters(getattr(AirbyteEntrypoint, name))
     assert signature == SIGNATURES[name], (
         f"AirbyteEntrypoint.{name} changed its signature to {signature}: review "
-        f"StockTickerEntrypoint.{name} in cdk_overrides.py, then update SIGNATURES"
+        f"StockTickerEntrypoint.{name} in cdk/entrypoint.py, then update SIGNATURES"
     )
+
+
+@pytest.mark.parametrize("name", sorted(THROUGH_SELF))
+def test_the_cdk_calls_the_static_hooks_we_make_instance_methods_through_self(name: str) -> None:
+    for caller in CALLERS[name]:
+        source = inspect.getsource(getattr(AirbyteEntrypoint, caller))
+        assert f"self.{name}(" in source, (
+            f"AirbyteEntrypoint.{caller} no longer calls self.{name}: "
+            f"StockTickerEntrypoint.{name} would lose its `self`; make it static again"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(CALLERS))
@@ -85,7 +99,7 @@ def test_the_cdk_still_calls_the_hook_we_override(name: str) -> None:
         called = getattr(AirbyteEntrypoint, caller).__code__.co_names
         assert name in called, (
             f"AirbyteEntrypoint.{caller} no longer calls {name}: "
-            f"StockTickerEntrypoint.{name} in cdk_overrides.py would silently do nothing"
+            f"StockTickerEntrypoint.{name} in cdk/entrypoint.py would silently do nothing"
         )
 
 
@@ -113,7 +127,7 @@ def test_record_json_writes_the_exact_bytes_of_the_cdk_serializer(data: dict[str
         AirbyteMessage(type=Type.RECORD, record=record)
     )
     assert record_json(record) == (cdk_line + "\n").encode(), (
-        "the CDK now serializes a RECORD message differently from cdk_overrides.record_json: "
+        "the CDK now serializes a RECORD message differently from cdk.record_json: "
         "make record_json produce the CDK's line again"
     )
 
@@ -182,9 +196,9 @@ def test_the_cdk_passes_a_record_message_a_stream_yields_through_unchanged() -> 
     )
     assert "_get_message" in AbstractSource._read_stream.__code__.co_names, (
         "AbstractSource._read_stream no longer converts what a stream yields with _get_message: "
-        "check that cdk_overrides.records_as_messages still saves the CDK's per-record conversion"
+        "check that cdk.records_as_messages still saves the CDK's per-record conversion"
     )
     assert source._get_message(message, stream) is message, (
         "the CDK no longer passes a RECORD message from a stream through as it is: "
-        "cdk_overrides.records_as_messages gains nothing now, or loses records"
+        "cdk.records_as_messages gains nothing now, or loses records"
     )

@@ -1,5 +1,5 @@
-"""The installed Airbyte CDK still handles a page of records (cdk_overrides.RecordPage) as
-cdk_overrides relies on: one RECORD message passing each layer once, counted right.
+"""The installed Airbyte CDK still handles a page of records (cdk.RecordPage) as
+cdk relies on: one RECORD message passing each layer once, counted right.
 
 Each test names the CDK behaviour and the override that needs it, so a CDK upgrade that breaks
 one says what to review instead of failing somewhere in a sync.
@@ -37,10 +37,10 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 
-from source_stock_ticker_api.cdk_overrides import (
+from source_stock_ticker_api.cdk.entrypoint import StockTickerEntrypoint
+from source_stock_ticker_api.cdk.record_pages import (
     RecordPage,
     RecordPagesSource,
-    StockTickerEntrypoint,
     records_as_messages,
 )
 from source_stock_ticker_api.source import SourceStockTickerApi
@@ -111,7 +111,7 @@ def test_the_cdk_passes_a_record_page_a_stream_yields_through_unchanged() -> Non
     message = page(3)
     assert source._get_message(message, stream) is message, (
         "AbstractSource._get_message no longer passes a subclass of AirbyteMessage through as "
-        "it is: cdk_overrides.RecordPage would lose its lines and count"
+        "it is: cdk.RecordPage would lose its lines and count"
     )
 
 
@@ -125,7 +125,7 @@ def test_the_cdk_marks_a_stream_running_on_its_first_record_message_a_page_too()
     ]
     assert statuses == [AirbyteStreamStatus.RUNNING] and messages[0].type is Type.TRACE, (
         "AbstractSource._read_stream no longer marks a stream RUNNING on its first RECORD "
-        "message: a sync of RecordPage messages (cdk_overrides.records_as_messages) would "
+        "message: a sync of RecordPage messages (cdk.records_as_messages) would "
         "never show RUNNING"
     )
     assert [m.count for m in messages if isinstance(m, RecordPage)] == [3, 2]
@@ -140,7 +140,7 @@ def test_the_cdk_tells_the_record_messages_it_read_in_the_line_record_pages_sour
 
     assert caplog.messages[-1] == "Read 2 records from pages stream", (
         "AbstractSource._read_stream no longer ends with 'Read N records from S stream', N "
-        "its RECORD messages: review cdk_overrides.RecordPagesSource._read_stream, which "
+        "its RECORD messages: review cdk.RecordPagesSource._read_stream, which "
         "rewrites that line with the number of records"
     )
 

@@ -1,0 +1,42 @@
+"""The CDK's HTTP client, used from our own code: the one place that touches its private parts.
+
+Each function says which CDK member it relies on; `unit_tests/cdk/test_http_contract.py` checks
+them against the installed CDK, so an upgrade that changes one fails there, by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from airbyte_cdk.sources.http_config import MAX_CONNECTION_POOL_SIZE
+from airbyte_cdk.sources.streams.http import HttpStream
+from requests.adapters import HTTPAdapter
+
+
+def send(stream: HttpStream, stream_slice: Mapping[str, Any]) -> requests.Response:
+    """One request for the slice, in the calling thread, as the stream's own read would send it.
+
+    Relies on HttpStream._fetch_next_page(stream_slice, stream_state, next_page_token), the
+    CDK's one call that builds a slice's request (path, params, headers, request_kwargs) and
+    sends it through the stream's HTTP client: the pace (api_budget), retries, backoff and
+    error handler come with it. Our streams read pages themselves (page by page, some ahead of
+    the writer in worker threads), so they cannot use the CDK's paging loop.
+    """
+    _, response = stream._fetch_next_page(stream_slice, {}, None)
+    return response
+
+
+def pool_connections_for_http(stream: HttpStream) -> None:
+    """As many pooled connections for `http://` (the sandbox, on this machine) as the CDK gives
+    `https://` (MAX_CONNECTION_POOL_SIZE, the most requests in flight the spec allows).
+    requests' default of 10 would close and reopen a connection for every request beyond ten
+    in flight, warning each time.
+
+    Relies on HttpClient._session, the requests.Session every request of the stream goes through.
+    """
+    pooled = HTTPAdapter(
+        pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE
+    )
+    stream._http_client._session.mount("http://", pooled)

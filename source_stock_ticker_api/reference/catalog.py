@@ -1,0 +1,27 @@
+"""The reference streams of a configuration: each declared endpoint as its stream."""
+
+from __future__ import annotations
+
+from source_stock_ticker_api.polygon.stream import Access
+from source_stock_ticker_api.reference.corporate_actions import CorporateActionsRead
+from source_stock_ticker_api.reference.endpoints import DIVIDENDS, ENDPOINTS, SPLITS
+from source_stock_ticker_api.reference.incremental import IncrementalRead, IncrementalStream
+from source_stock_ticker_api.reference.stream import DeclaredStream
+
+# Endpoints whose reads need more than their declaration (see corporate_actions.py).
+SPECIAL_READS: dict[str, type[IncrementalRead]] = {
+    DIVIDENDS.stream: CorporateActionsRead,
+    SPLITS.stream: CorporateActionsRead,
+}
+
+
+def reference_streams(access: Access) -> list[DeclaredStream]:
+    """One stream per declared endpoint, in ENDPOINTS order."""
+    streams: list[DeclaredStream] = []
+    for endpoint in ENDPOINTS:
+        if endpoint.incremental is None:
+            streams.append(DeclaredStream(endpoint, access))
+        else:
+            read = SPECIAL_READS.get(endpoint.stream, IncrementalRead)
+            streams.append(IncrementalStream(endpoint, access, read))
+    return streams

@@ -1,0 +1,158 @@
+"""The stream of a declared endpoint (declarations.py): its requests, their pages, its refusals.
+
+They share the price streams' pace (one budget), retries and messages (polygon/). A refusal
+(400, 403) of one request does not stop the others: they are read, then the stream fails once
+with a config_error naming every refusal. Records keep the API's field names and values.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.sources.streams.core import StreamData
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_stock_ticker_api.config import StockTickerConfig
+from source_stock_ticker_api.polygon.bodies import ParsedBodies
+from source_stock_ticker_api.polygon.endpoints import next_page
+from source_stock_ticker_api.polygon.errors import Refusal
+from source_stock_ticker_api.polygon.stream import Access, Fetched, PolygonStream, Read
+from source_stock_ticker_api.reference.declarations import Endpoint, ListRequest, Note, Shape
+
+Fetch = Callable[[ListRequest], Fetched]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What reading every page of one request gave: how many rows, or the API's refusal."""
+
+    rows: int
+    refusal: Refusal | None
+
+
+def read_pages(
+    fetch: Fetch, request: ListRequest, shape: Shape, bodies: ParsedBodies
+) -> Generator[Mapping[str, Any], None, Outcome]:
+    """Every row of the request, page by page (`next_url`); returns the outcome.
+
+    A refusal ends the request with the rows of the pages before it; a 404 let through (an
+    unknown ticker) is a page without rows.
+    """
+    rows = 0
+    page: ListRequest | None = request
+    while page is not None:
+        fetched = fetch(page)
+        if not fetched.response.ok:
+            return Outcome(rows, fetched.refusal)
+        body = bodies.json(fetched.response)
+        for row in shape.rows(body):
+            rows += 1
+            yield row
+        following = next_page(body)
+        page = page.next(following) if following is not None else None
+    return Outcome(rows, None)
+
+
+class Refusals:
+    """Every refusal of one read, in order, for its one config_error."""
+
+    def __init__(self) -> None:
+        self._messages: list[str] = []
+
+    def add(self, message: str) -> None:
+        self._messages.append(message)
+
+    def raise_any(self) -> None:
+        if self._messages:
+            message = " ".join(self._messages)
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.config_error
+            )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What every read of a declared stream works with: its endpoint, the config, and the
+    stream's way to the API."""
+
+    endpoint: Endpoint
+    config: StockTickerConfig
+    fetch: Fetch
+    bodies: ParsedBodies
+    logger: logging.Logger
+
+
+class ListRead:
+    """One full-refresh read of a declared endpoint: its partitions' requests, each paged."""
+
+    def __init__(self, reading: Reading) -> None:
+        self.endpoint = reading.endpoint
+        self.config = reading.config
+        self.fetch = reading.fetch
+        self.bodies = reading.bodies
+        self.logger = reading.logger
+        self.refusals = Refusals()
+
+    def opening(self) -> Iterable[StreamData]:
+        return ()
+
+    def slices(self) -> Iterator[ListRequest]:
+        for item in self.endpoint.fan_out.partitions(self.config):
+            if isinstance(item, Note):
+                self.logger.info(item.text)
+            else:
+                yield self.endpoint.request(item)
+
+    def read(self, stream_slice: Mapping[str, Any]) -> Iterator[StreamData]:
+        assert isinstance(stream_slice, ListRequest)
+        outcome = yield from self.read_request(stream_slice)
+        self.tell(stream_slice, outcome)
+
+    def read_request(self, request: ListRequest) -> Generator[StreamData, None, Outcome]:
+        """The request's rows; its refusal is kept for the end of the read."""
+        outcome = yield from read_pages(self.fetch, request, self.endpoint.shape, self.bodies)
+        if outcome.refusal is not None:
+            self.refusals.add(outcome.refusal.message)
+        return outcome
+
+    def tell(self, request: ListRequest, outcome: Outcome) -> None:
+        """A ticker the API does not know is a warning, where the endpoint says so."""
+        unknown = self.endpoint.shape.unknown
+        if unknown is not None and not outcome.rows and outcome.refusal is None:
+            self.logger.warning(unknown.format(ticker=", ".join(request.tickers)))
+
+    def closing(self) -> None:
+        self.refusals.raise_any()
+
+
+class DeclaredStream(PolygonStream):
+    """A stream of a declared endpoint, read whole each sync (full refresh)."""
+
+    def __init__(self, endpoint: Endpoint, access: Access) -> None:
+        self.endpoint = endpoint
+        unknown_is_empty = endpoint.shape.unknown is not None
+        super().__init__(access, endpoint.describe, not_found_is_empty=unknown_is_empty)
+
+    @property
+    def name(self) -> str:
+        return self.endpoint.stream
+
+    @property
+    def primary_key(self) -> str | list[str]:
+        return self.endpoint.primary_key
+
+    @property
+    def is_resumable(self) -> bool:
+        """Only the incremental streams checkpoint. HttpStream's `state` setter would otherwise
+        make the CDK read a full-refresh stream as resumable, page after page, never ending."""
+        return self.supports_incremental
+
+    def reading(self) -> Reading:
+        return Reading(self.endpoint, self._config, self.fetch, self.bodies, self.logger)
+
+    def start_read(self, sync_mode: SyncMode) -> Read:
+        return ListRead(self.reading())
