@@ -6,7 +6,11 @@ import ipaddress
 import socket
 from typing import Any
 
+import freezegun
 import pytest
+
+# A test that freezes the clock must not freeze pytest's own: `--durations` reports real times.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 
 def _is_loopback(host: Any) -> bool:

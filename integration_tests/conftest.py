@@ -14,8 +14,8 @@ Hooks
 
 Fixtures
 - `loopback_only` (from the repository's root conftest.py): fails any connection (or DNS lookup)
-  this process makes to a host other than the loopback interface. Subprocesses are not covered:
-  give them loopback URLs.
+  this process makes to a host other than the loopback interface; every test here has it, so
+  in-process connector runs are covered. Subprocesses are not: give them loopback URLs.
 - `sandbox`: a sandbox on loopback whose clock starts at the module's `sandbox_now` marker.
 - `fixed_now`: a function that sets `STOCK_TICKER_API_NOW` (the connector's clock) for one test.
 """
@@ -171,6 +171,11 @@ def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     for note in config.stash.get(_NOTES, []):
         terminalreporter.write_line(note)
+
+
+@pytest.fixture(autouse=True)
+def _in_process_runs_stay_on_loopback(loopback_only: None) -> None:
+    """Connector runs in this process (integration_tests/in_process.py) are guarded too."""
 
 
 @pytest.fixture

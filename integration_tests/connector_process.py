@@ -1,4 +1,5 @@
-"""Runs the connector as a subprocess speaking the Airbyte protocol, as the platform does."""
+"""Runs the connector on files, as the platform does: in this process, or as a subprocess speaking
+the Airbyte protocol where the process itself is what a test checks."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from integration_tests.in_process import run_in_process
 from source_stock_ticker_api.clock import NOW_ENV_VAR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -115,26 +117,43 @@ def run_connector(
     catalog: Mapping[str, Any] | None = None,
     state: Any = None,
     now: datetime | None = None,
+    as_process: bool = False,
     console_script: bool = False,
     extra_env: Mapping[str, str] | None = None,
     timeout: float = SYNC_TIMEOUT_SECONDS,
 ) -> ConnectorRun:
-    """`python main.py <command>` (or the console script) with files written to `workdir`."""
+    """`source-stock-ticker-api <command>` with files written to `workdir`: in this process
+    (integration_tests/in_process.py), or as a process when what is tested is the process
+    (`as_process`: `python main.py`; `console_script`: the installed console script)."""
+    files = {"config": config, "catalog": catalog, "state": state}
+    env = {**(extra_env or {}), **(clock_env(now) if now else {})}
+    if not (as_process or console_script):
+        ran = run_in_process(command_line([], command, workdir, files), env=env, cwd=REPO_ROOT)
+        return connector_run(ran.exit_code, ran.stdout, ran.stderr)
     executable: Sequence[str] = (
         [str(CONSOLE_SCRIPT)] if console_script else [sys.executable, str(REPO_ROOT / "main.py")]
     )
-    files = {"config": config, "catalog": catalog, "state": state}
     args = command_line(executable, command, workdir, files)
-    env = {**os.environ, **(extra_env or {}), **(clock_env(now) if now else {})}
     done = subprocess.run(
-        args, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO_ROOT, check=False
+        args,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **env},
+        cwd=REPO_ROOT,
+        check=False,
     )
+    return connector_run(done.returncode, done.stdout, done.stderr)
+
+
+def connector_run(returncode: int, stdout: str, stderr: str) -> ConnectorRun:
+    """A run's output with its protocol messages (the lines that are JSON objects) parsed."""
     messages = []
-    for line in done.stdout.splitlines():
+    for line in stdout.splitlines():
         line = line.strip()
         if line.startswith("{"):
             messages.append(json.loads(line))
-    return ConnectorRun(done.returncode, done.stdout, done.stderr, messages)
+    return ConnectorRun(returncode, stdout, stderr, messages)
 
 
 def last_state_message(run: ConnectorRun) -> list[dict[str, Any]]:

@@ -6,10 +6,12 @@ connector's code, so a lost, doubled or wrongly converted bar fails a test.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from integration_tests.connector_process import (
     ConnectorRun,
@@ -19,6 +21,7 @@ from integration_tests.connector_process import (
     run_connector,
 )
 from polygon_sandbox import Sandbox
+from source_stock_ticker_api.polygon import pacing
 
 # The sandbox's key without limits: what a test uses unless it is about plans or secrets.
 SANDBOX_KEY = "sandbox-unlimited-key"
@@ -136,3 +139,12 @@ def pages_by_ticker(paths: list[str]) -> dict[str, list[str]]:
     for path in paths:
         asked.setdefault(path.split("/")[4], []).append(path)
     return asked
+
+
+def scale_the_minute(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The connector's pace on a minute of `seconds` (its margin scaled alike), as a sandbox
+    with `rate_window_seconds=seconds` counts: a pace test of an in-process run then waits
+    `seconds`, not a real minute, and checks the same spans."""
+    scale = seconds / pacing.API_WINDOW.total_seconds()
+    monkeypatch.setattr(pacing, "API_WINDOW", timedelta(seconds=seconds))
+    monkeypatch.setattr(pacing, "WINDOW_MARGIN", pacing.WINDOW_MARGIN * scale)

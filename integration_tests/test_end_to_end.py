@@ -57,7 +57,9 @@ def test_spec_through_main_and_the_console_script(tmp_path: Path) -> None:
 def test_given_a_good_key_when_check_then_succeeded_with_one_request(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    run = run_connector("check", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON)
+    run = run_connector(
+        "check", tmp_path, config=make_config(sandbox), now=WEDNESDAY_NOON, as_process=True
+    )
     assert run.returncode == 0
     assert run.connection_status == {"status": "SUCCEEDED"}
     (request,) = sandbox.data_requests()
@@ -155,6 +157,7 @@ def test_each_page_leaves_as_its_records_then_its_log_line_then_its_state(
         catalog=catalog("incremental"),
         now=MONTH_END_SATURDAY,
         extra_env={"PYTHONUNBUFFERED": unbuffered},
+        as_process=True,  # what is checked is the process's stdout, buffered or not
     )
     assert run.returncode == 0, run.errors
     page_lines: list[str] = []

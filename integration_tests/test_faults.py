@@ -111,7 +111,10 @@ class Figures:
     extra: list[str] = field(default_factory=list)
 
 
+# The campaign's figures, gathered by its tests for `test_campaign_summary`: with pytest-xdist,
+# the module runs on one worker (`--dist loadgroup`), in order.
 FIGURES: list[Figures] = []
+pytestmark = pytest.mark.xdist_group("fault-campaign")
 
 
 @pytest.fixture

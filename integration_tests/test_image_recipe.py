@@ -45,6 +45,8 @@ SANDBOX_CONFIG = ROOT / "integration_tests" / "sandbox_config.json"
 CATALOG = ROOT / "integration_tests" / "configured_catalog.json"
 NOW = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 STEP_TIMEOUT_SECONDS = 300
+# The replayed build is one module fixture: with pytest-xdist, its tests share one worker.
+pytestmark = pytest.mark.xdist_group("image-recipe")
 
 
 @dataclass(frozen=True)

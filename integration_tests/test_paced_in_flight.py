@@ -1,7 +1,8 @@
 """A plan's pace holds with requests in flight: 32 tickers at 31 requests a minute.
 
-The second test that spends real time (a bit over a minute), as the pace is a minute: 31 a
-minute keep two requests in flight (inflight.requests_in_flight), the check's slot leaves 30 for
+The minute is scaled to 6 s on both sides (the sandbox's rate window, the connector's pace and
+its margin; helpers.scale_the_minute), so the test waits one such window: 31 a minute keep two
+requests in flight (inflight.requests_in_flight), the check's slot leaves 30 for
 the first window, and the last two requests wait for the next one. The sandbox's request log
 (arrival times on the clock its rate windows use) shows what the API saw.
 """
@@ -10,21 +11,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from integration_tests.connector_process import catalog, run_connector
-from integration_tests.helpers import SATURDAY, by_ticker, expected
+from integration_tests.helpers import SATURDAY, by_ticker, expected, scale_the_minute
 from polygon_sandbox import TICKERS as SANDBOX_TICKERS
 from polygon_sandbox import Plan, Sandbox
 
 KEY = "sandbox-paced-31-key"
 PACE = 31  # requests a minute: the plan's, and the connector's requests_per_minute
-WINDOW_SECONDS = 60.0
+WINDOW_SECONDS = 6.0  # the vendor's 60 s, scaled
 TICKERS = list(SANDBOX_TICKERS[:32])
 DAY = "2024-03-08"  # minute bars of one day: one request a ticker, no grouped endpoint
 
 
 def test_given_requests_in_flight_when_paced_then_no_minute_holds_more_than_the_plan(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    scale_the_minute(monkeypatch, WINDOW_SECONDS)
     plans = {KEY: Plan(requests_per_window=PACE)}
     with Sandbox(now=SATURDAY, seed=1, keys=plans, rate_window_seconds=WINDOW_SECONDS) as sandbox:
         config = {
@@ -49,7 +53,7 @@ def test_given_requests_in_flight_when_paced_then_no_minute_holds_more_than_the_
     # One request a ticker, and the API refused none of them (no 429).
     assert sorted(r.path.split("/")[4] for r in requests) == sorted(TICKERS)
     assert [r.status for r in requests] == [200] * len(TICKERS)
-    # No 60 s span holds more than the plan's 31 requests.
+    # No (scaled) 60 s span holds more than the plan's 31 requests.
     arrivals = sorted(r.received_at for r in requests)
     spans = [later - earlier for earlier, later in zip(arrivals, arrivals[PACE:], strict=False)]
     assert min(spans) >= WINDOW_SECONDS, spans

@@ -1,6 +1,6 @@
 """Records a page at a time (cdk.RecordPage) against records one by one, end to end.
 
-The connector as a subprocess writes each page of records as one message through the CDK; the
+The connector writes each page of records as one message through the CDK; the
 same sync with `StockTickerEntrypoint.record_pages` off takes the CDK's per-record path. Both
 must write the same RECORD lines byte for byte (apart from `emitted_at`), the same STATE
 messages with the same `sourceStats`, and tell the true number of records read.
@@ -9,10 +9,7 @@ messages with the same `sourceStats`, and tell the true number of records read.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,22 +23,19 @@ from integration_tests.connector_process import (
     catalog,
     clock_env,
     command_line,
+    connector_run,
     run_connector,
 )
 from integration_tests.helpers import SATURDAY, sandbox_config
+from integration_tests.in_process import run_in_process
 from polygon_sandbox import TICKERS, Sandbox
+from source_stock_ticker_api.cdk.entrypoint import StockTickerEntrypoint
 
 pytestmark = pytest.mark.sandbox_now(SATURDAY)
 
 # Saturday 2024-03-30, 12:00 in New York: every minute bar of the quarter is final.
 MONTH_END_SATURDAY = datetime(2024, 3, 30, 17, 0, tzinfo=timezone.utc)
 EMITTED_AT = re.compile(rb',"emitted_at":\d+\}\}$')
-PER_RECORD = (
-    "from source_stock_ticker_api.cdk.entrypoint import StockTickerEntrypoint\n"
-    "StockTickerEntrypoint.record_pages = False\n"
-    "from source_stock_ticker_api.run import run\n"
-    "run()\n"
-)
 GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/"
 PRICE_STREAMS = ["stock_prices", "crypto_prices", "forex_prices", "index_prices"]
 
@@ -57,25 +51,17 @@ def streams_catalog(names: list[str]) -> dict[str, Any]:
 def sync(
     workdir: Path, now: datetime, per_record: bool, **files: Mapping[str, Any] | Any
 ) -> tuple[list[bytes], ConnectorRun]:
-    """`read` as a subprocess, a page at a time (main.py) or one record at a time: the stdout
-    lines as bytes, and the parsed run."""
+    """`read`, a page at a time or one record at a time (`record_pages` off): the stdout lines
+    as bytes, exactly as written to file descriptor 1, and the parsed run."""
     workdir = workdir / ("per-record" if per_record else "pages")
     workdir.mkdir()
-    executable = [sys.executable, "-c", PER_RECORD] if per_record else [sys.executable, "main.py"]
-    args = command_line(executable, "read", workdir, files)
-    done = subprocess.run(
-        args,
-        capture_output=True,
-        env={**os.environ, **clock_env(now)},
-        cwd=REPO_ROOT,
-        timeout=300,
-        check=False,
-    )
-    lines = done.stdout.splitlines()
-    messages = [json.loads(line) for line in lines if line.startswith(b"{")]
-    run = ConnectorRun(done.returncode, done.stdout.decode(), done.stderr.decode(), messages)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(StockTickerEntrypoint, "record_pages", not per_record)
+        args = command_line([], "read", workdir, files)
+        ran = run_in_process(args, env=clock_env(now), cwd=REPO_ROOT)
+    run = connector_run(ran.exit_code, ran.stdout, ran.stderr)
     assert run.returncode == 0, (run.errors, run.stderr[-2000:])
-    return lines, run
+    return ran.stdout.encode("utf-8").splitlines(), run
 
 
 def record_lines(lines: list[bytes]) -> list[bytes]:

@@ -16,21 +16,16 @@ from __future__ import annotations
 
 import difflib
 import json
-import logging
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-from airbyte_cdk.logger import PRINT_BUFFER
 
 from integration_tests.behaviour_corpus.scenarios import (
     BASE_CONFIG,
@@ -38,13 +33,12 @@ from integration_tests.behaviour_corpus.scenarios import (
     Comparison,
     Scenario,
 )
+from integration_tests.in_process import run_in_process
 from polygon_sandbox import DEFAULT_KEYS, RequestRecord, Sandbox
-from source_stock_ticker_api import run as console
 from source_stock_ticker_api.clock import NOW_ENV_VAR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
-STDOUT_FILENO = 1
 SUBPROCESS_TIMEOUT_SECONDS = 120
 
 # Placeholders: what a normalized line holds instead of a value that changes from run to run.
@@ -219,7 +213,8 @@ def run_scenario(scenario: Scenario, *, subprocess_run: bool = False) -> RunResu
         if subprocess_run:
             exit_code, stdout = _run_subprocess(args, Path(workdir), connector_now)
         else:
-            exit_code, stdout = _run_in_process(args, Path(workdir), connector_now)
+            ran = run_in_process(args, env={NOW_ENV_VAR: connector_now}, cwd=Path(workdir))
+            exit_code, stdout = ran.exit_code, ran.stdout
         return RunResult(exit_code, stdout, sandbox.requests, sandbox.url)
 
 
@@ -264,81 +259,6 @@ def catalog(streams: Mapping[str, str]) -> dict[str, Any]:
             for name, mode in streams.items()
         ]
     }
-
-
-@contextmanager
-def _environment(workdir: Path, connector_now: str) -> Iterator[None]:
-    """The connector's clock and working directory for one in-process run, and two pieces of
-    the CDK's process-wide state as a fresh process has them; restored after.
-
-    - The "airbyte" logger: INFO when the CDK is imported, DEBUG after a `--debug` run, and
-      never set back. After an earlier in-process run with debug on (unit tests make some),
-      every stream would log its debug lines too.
-    - `PRINT_BUFFER.last_flush_time`: a `time.monotonic()` reading. After a test that froze
-      the clock (freezegun patches monotonic too) it lies in the future, the buffer stops
-      flushing on each write, and its lines (states, traces) fall behind the records.
-    """
-    saved_now = os.environ.get(NOW_ENV_VAR)
-    saved_cwd = os.getcwd()
-    cdk_logger = logging.getLogger("airbyte")
-    saved_level = cdk_logger.level
-    os.environ[NOW_ENV_VAR] = connector_now
-    os.chdir(workdir)
-    cdk_logger.setLevel(logging.INFO)
-    PRINT_BUFFER.last_flush_time = time.monotonic()
-    try:
-        yield
-    finally:
-        cdk_logger.setLevel(saved_level)
-        os.chdir(saved_cwd)
-        if saved_now is None:
-            os.environ.pop(NOW_ENV_VAR, None)
-        else:
-            os.environ[NOW_ENV_VAR] = saved_now
-
-
-def _run_in_process(args: list[str], workdir: Path, connector_now: str) -> tuple[int, str]:
-    """`run(args)` with file descriptor 1 captured: the CDK's log handler and the connector's
-    record writer write to the process's real stdout, not to `sys.stdout`.
-
-    An exception escaping `run` goes to `sys.excepthook` (the CDK's, installed by its
-    entrypoint), as it would at the top of a process, which then exits 1.
-    """
-    saved_stdout = sys.stdout
-    with tempfile.TemporaryFile() as captured, _environment(workdir, connector_now):
-        _flush()
-        saved_fd = os.dup(STDOUT_FILENO)
-        os.dup2(captured.fileno(), STDOUT_FILENO)
-        # Whatever the caller made of sys.stdout (pytest's capture, say), the run's own prints
-        # go where a process's would: file descriptor 1.
-        sys.stdout = sys.__stdout__
-        exit_code = 0
-        try:
-            console.run(args)
-        except SystemExit as exit_:
-            exit_code = _exit_code(exit_.code)
-        except Exception as error:  # noqa: BLE001 - what Python does with an uncaught error
-            sys.excepthook(type(error), error, error.__traceback__)
-            exit_code = 1
-        finally:
-            _flush()
-            sys.stdout = saved_stdout
-            os.dup2(saved_fd, STDOUT_FILENO)
-            os.close(saved_fd)
-        captured.seek(0)
-        return exit_code, captured.read().decode("utf-8")
-
-
-def _exit_code(code: object) -> int:
-    if code is None:
-        return 0
-    return code if isinstance(code, int) else 1
-
-
-def _flush() -> None:
-    for stream in (sys.stdout, sys.__stdout__):
-        if stream is not None:
-            stream.flush()
 
 
 def _run_subprocess(args: list[str], workdir: Path, connector_now: str) -> tuple[int, str]:
