@@ -1,8 +1,9 @@
 """Install the lock into the virtual environment whose Python runs this: `make install`.
 
-Why uv: pip takes about 165 s for requirements-dev.txt on a 2-core machine, uv about 30 s. uv is
-itself in the lock (PyAirbyte depends on it), so pip installs it first from its own block of
-requirements-dev.txt (pinned, hash-checked), and uv then installs the rest, bytecode included.
+Why uv: on a 2-core machine pip took about 165 s for requirements-dev.txt, uv about 40 s with the
+bytecode (`make install`: about 1 minute instead of 3). uv is itself in the lock (PyAirbyte
+depends on it), so pip installs it first from its own block of requirements-dev.txt (pinned,
+hash-checked), and uv then installs the rest, bytecode included.
 
 uv does not read pip's configuration, and installs must follow this machine's: pip's effective
 options (its config files and PIP_* variables, read as pip reads them) become uv's flags and
