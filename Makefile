@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine with Python 3.10+ and make: `make demo` and `make test`.
-# Installs use pip, so they follow this machine's pip configuration (indexes, find-links, proxy).
+# Installs follow this machine's pip configuration (indexes, find-links, proxy), with uv or pip.
 PYTHON ?= python3
 POETRY_VERSION := 2.5.1
 POETRY_EXPORT_VERSION := 1.10.1
@@ -13,19 +13,17 @@ export POETRY_NO_INTERACTION := 1
 .PHONY: install demo test lint typecheck unit e2e bench lock clean
 
 # Every package of poetry.lock, pinned with hashes (exported by `make lock`), then the connector
-# itself, editable, with its console script in .venv/bin. No poetry needed.
-$(VENV)/.installed: $(REQUIREMENTS) pyproject.toml
-	@echo "==> [1/4] virtual environment $(VENV) with $$($(PYTHON) --version)"
+# itself, editable, with its console script in .venv/bin. No poetry needed. uv (in the lock) does
+# the installing, with pip's configuration; pip does where the lock has no uv for this Python.
+$(VENV)/.installed: $(REQUIREMENTS) pyproject.toml scripts/install_locked.py
+	@echo "==> [1/3] virtual environment $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
-	@echo "==> [2/4] dependencies from $(REQUIREMENTS) (poetry.lock, hashes checked)"
-	@# The file holds the whole lock, so no resolving (--no-deps); `pip check` proves it complete.
-	$(RUN) -m pip install --progress-bar off --require-hashes --no-deps -r $(REQUIREMENTS)
+	@echo "==> [2/3] dependencies from $(REQUIREMENTS) (poetry.lock, hashes checked), with bytecode"
+	$(RUN) scripts/install_locked.py deps
+	@# Installed without resolving (--no-deps): `pip check` proves the lock complete.
 	$(RUN) -m pip check
-	@echo "==> [3/4] source-stock-ticker-api itself (editable)"
-	$(RUN) -m pip install --progress-bar off --no-deps -e .
-	@echo "==> [4/4] bytecode for the virtual environment"
-	@# Bytecode now, so no run pays to compile the CDK (about 1 s of every start).
-	$(RUN) -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
+	@echo "==> [3/3] source-stock-ticker-api itself (editable)"
+	$(RUN) scripts/install_locked.py project
 	touch $@
 	@echo "==> installed: $(VENV)/bin/source-stock-ticker-api"
 

@@ -1,4 +1,4 @@
-"""requirements-dev.txt, which `make install` gives pip, must be exactly poetry.lock.
+"""requirements-dev.txt, which `make install` installs, must be exactly poetry.lock.
 
 pyproject.toml and poetry.lock are the source of truth; `make lock` re-solves the lock and
 re-exports the requirements file. These checks catch a lock changed without the export (or the
