@@ -134,3 +134,16 @@ def refused_tickers_message(refusals: Mapping[str, str], ticker_count: int) -> s
         )
     more = ["The log has the reason for each of the others."] if told[REFUSALS_QUOTED:] else []
     return " ".join([head, *told[:REFUSALS_QUOTED], *more, REFUSED_ADVICE])
+
+
+def rate_limit_gave_up_message(
+    minutes: int, requests_per_minute: int, max_concurrent_requests: int
+) -> str:
+    """The one error of a sync that met only 429s for too long (polygon/congestion.py)."""
+    return (
+        f"The API answered every request with 429 (rate limit) for {minutes} minutes, so the "
+        "sync stopped; everything read so far is saved, and the next sync resumes there. "
+        f"Set requests_per_minute (now {requests_per_minute}) to the plan's limit, lower "
+        f"max_concurrent_requests (now {max_concurrent_requests}), or stop other programs "
+        "using the same API key."
+    )
