@@ -33,6 +33,7 @@ from source_stock_ticker_api.messages import (
     unreachable_message,
 )
 from source_stock_ticker_api.polygon.bodies import api_reason
+from source_stock_ticker_api.polygon.congestion import Congestion
 from source_stock_ticker_api.polygon.endpoints import aggs_params, aggs_path, describe_price_request
 from source_stock_ticker_api.polygon.pacing import PacedBudget
 from source_stock_ticker_api.polygon.stream import CONNECT_TIMEOUT_SECONDS, Access
@@ -95,11 +96,12 @@ class SourceStockTickerApi(RecordPagesSource):
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         """Every price stream, always, each reading only the configured tickers of its market;
-        then the reference streams. All share one budget: the API counts the key's requests,
-        not a stream's."""
+        then the reference streams. All share one budget and one congestion: the API counts
+        the key's requests, not a stream's."""
         parsed = self.parsed_config(config)
         by_market = tickers_by_market(parsed.tickers)
-        access = Access(parsed, TokenAuthenticator(parsed.api_key), api_budget(parsed))
+        congestion = Congestion(parsed.requests_per_minute, parsed.max_concurrent_requests)
+        access = Access(parsed, TokenAuthenticator(parsed.api_key), api_budget(parsed), congestion)
         prices: list[Stream] = [
             PriceStream(market, access.for_tickers(by_market.get(market, ()))) for market in MARKETS
         ]

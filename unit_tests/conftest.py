@@ -13,6 +13,7 @@ from freezegun.api import FrozenDateTimeFactory
 from hypothesis import settings
 
 from source_stock_ticker_api.clock import NOW_ENV_VAR
+from source_stock_ticker_api.polygon import congestion
 from unit_tests.helpers import NOW
 
 # Property tests draw the same examples on every run: a red CI must be reproducible.
@@ -25,10 +26,13 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Every `time.sleep` the code asks for, recorded instead of slept.
 
     Retries and the client-side rate budget both sleep through `time.sleep`; tests assert the
-    waits the connector requested without spending them.
+    waits the connector requested without spending them. The clock of the waits after a 429
+    (congestion.py) moves by each sleep recorded, as if it had been slept.
     """
     requested: list[float] = []
     monkeypatch.setattr(time, "sleep", requested.append)
+    start = time.monotonic()
+    monkeypatch.setattr(congestion, "seconds", lambda: start + sum(requested))
     return requested
 
 

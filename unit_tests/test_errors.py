@@ -13,6 +13,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 
 from source_stock_ticker_api.messages import answer_message, as_sentence
 from source_stock_ticker_api.polygon.bodies import ParsedBodies, api_reason
+from source_stock_ticker_api.polygon.congestion import Congestion
 from source_stock_ticker_api.polygon.endpoints import describe_price_request
 from source_stock_ticker_api.polygon.errors import (
     MAX_RETRIES,
@@ -109,11 +110,19 @@ def test_describe_request_names_ticker_and_range_never_the_query(
     assert describe_price_request(url) == description
 
 
+def handler_of(bodies: ParsedBodies, congestion: Congestion | None = None) -> PolygonErrorHandler:
+    return PolygonErrorHandler(
+        logging.getLogger("test"),
+        "http://127.0.0.1:8999",
+        bodies,
+        describe_price_request,
+        congestion or Congestion(requests_per_minute=5, max_concurrent_requests=10),
+    )
+
+
 class TestErrorHandler:
     bodies = ParsedBodies()
-    handler = PolygonErrorHandler(
-        logging.getLogger("test"), "http://127.0.0.1:8999", bodies, describe_price_request
-    )
+    handler = handler_of(bodies)
 
     def test_allows_as_many_retries_as_documented(self) -> None:
         assert self.handler.max_retries == MAX_RETRIES == 8
@@ -196,14 +205,26 @@ class TestErrorHandler:
         assert resolution.response_action == ResponseAction.RETRY
         assert resolution.failure_type == FailureType.transient_error
 
-    def test_429_is_rate_limited(self) -> None:
-        resolution = self.handler.interpret_response(response(429, {"status": "ERROR"}))
-        assert resolution.response_action == ResponseAction.RATE_LIMITED
+    def test_429_is_let_through_to_be_asked_again_after_the_congestions_wait(self) -> None:
+        """fetch asks again (congestion.py): the CDK must neither retry it nor count it."""
+        congestion = Congestion(requests_per_minute=5, max_concurrent_requests=10)
+        handler = handler_of(ParsedBodies(), congestion)
+        resolution = handler.interpret_response(response(429, {"status": "ERROR"}))
+        assert resolution.response_action == ResponseAction.IGNORE
         assert resolution.failure_type == FailureType.transient_error
         assert resolution.error_message == (
             "The API's rate limit was reached: HTTP 429. "
-            "Other programs using the same key share its limit."
+            "Other programs using the same key share its limit. Retrying in 12 s."
         )
+        assert congestion.limit == 1
+        handler.interpret_response(response(200, {"results": [], "status": "OK"}))
+        assert congestion.limit == 2
+
+    def test_429_honours_retry_after(self) -> None:
+        answer = response(429, {}, headers={"Retry-After": "7"})
+        resolution = handler_of(ParsedBodies()).interpret_response(answer)
+        assert resolution.error_message is not None
+        assert resolution.error_message.endswith(" Retrying in 7 s.")
 
     def test_server_trouble_names_the_status_and_the_request(self) -> None:
         resolution = self.handler.interpret_response(response(502, content=b"<html>"))
@@ -231,29 +252,22 @@ class TestErrorHandler:
         )
 
 
-def backoff(answer: Any, attempt: int, requests_per_minute: int = 5) -> float | None:
-    """The wait PolygonBackoffStrategy asks for before retry `attempt`."""
-    return PolygonBackoffStrategy(requests_per_minute).backoff_time(answer, attempt_count=attempt)
+def backoff(answer: Any, attempt: int) -> float | None:
+    """The wait PolygonBackoffStrategy asks for before retry `attempt` (never of a 429:
+    unit_tests/test_congestion.py)."""
+    return PolygonBackoffStrategy().backoff_time(answer, attempt_count=attempt)
 
 
 class TestBackoffStrategy:
-    def test_retry_after_is_honoured_on_429(self) -> None:
-        assert backoff(response(429, {}, headers={"Retry-After": "7"}), 1) == 7.0
-
     def test_retry_after_is_honoured_on_503_and_capped_at_five_minutes(self) -> None:
         assert backoff(response(503, {}, headers={"Retry-After": "2.5"}), 1) == 2.5
         assert backoff(response(503, {}, headers={"Retry-After": "3600"}), 1) == 300
         # A Retry-After of zero or less says nothing: the pause of a first retry without one.
         assert backoff(response(503, {}, headers={"Retry-After": "-3"}), 1) == 1.0
 
-    def test_429_without_retry_after_waits_a_plan_slot_then_doubles_up_to_a_minute(self) -> None:
-        answer = response(429, {})
-        waits = [backoff(answer, attempt) for attempt in range(1, 6)]
-        assert waits == [12.0, 24.0, 48.0, 60.0, 60.0]
-
-    def test_429_with_unreadable_retry_after_falls_back_to_the_slot(self) -> None:
-        answer = response(429, {}, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
-        assert backoff(answer, 2, requests_per_minute=60) == 2.0
+    def test_unreadable_retry_after_falls_back_to_doubling(self) -> None:
+        answer = response(503, {}, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+        assert backoff(answer, 2) == 2.0
 
     def test_other_failures_back_off_exponentially_up_to_a_minute(self) -> None:
         waits = [backoff(response(500, {}), attempt) for attempt in range(1, 9)]
@@ -266,10 +280,10 @@ class TestBackoffStrategy:
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500, 502])
 def test_check_and_sync_tell_the_same_words_for_the_same_status(status: int) -> None:
-    """The one table: what a sync's error handler says is what check says."""
+    """The one table: what a sync's error handler says is what check says (a 429's line
+    adds the wait before the request is asked again)."""
     answer = response(status, {"status": "ERROR", "error": "Why not."})
-    handler = PolygonErrorHandler(
-        logging.getLogger("test"), "http://h", ParsedBodies(), describe_price_request
-    )
+    handler = handler_of(ParsedBodies())
     told = answer_message(status, "Why not.", "AAPL day bars from 2024-03-01 to 2024-03-11")
-    assert handler.interpret_response(answer).error_message == told
+    retry = " Retrying in 12 s." if status == 429 else ""
+    assert handler.interpret_response(answer).error_message == told + retry

@@ -9,9 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import requests
+from airbyte_cdk.models import (
+    AirbyteMessageSerializer,
+    AirbyteStreamStatus,
+    AirbyteStreamStatusReason,
+    AirbyteStreamStatusReasonType,
+    StreamDescriptor,
+)
 from airbyte_cdk.sources.http_config import MAX_CONNECTION_POOL_SIZE
 from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_message
 from requests.adapters import HTTPAdapter
 
 
@@ -40,3 +49,18 @@ def pool_connections_for_http(stream: HttpStream) -> None:
         pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE
     )
     stream._http_client._session.mount("http://", pooled)
+
+
+def say_rate_limited(stream_name: str) -> None:
+    """The stream status RUNNING, reason RATE_LIMITED, on stdout: what the CDK's HTTP client
+    prints for an answer resolved as RATE_LIMITED. Our 429s are let through to be asked again
+    (polygon/congestion.py), so the platform learns of them here. Printed at once, in one
+    write, as the CDK does: the read loop is waiting on the request, not yielding messages,
+    and other threads write lines too (the print buffer writes each call under its lock).
+    """
+    reasons = [AirbyteStreamStatusReason(type=AirbyteStreamStatusReasonType.RATE_LIMITED)]
+    status = stream_status_message(
+        StreamDescriptor(name=stream_name), AirbyteStreamStatus.RUNNING, reasons
+    )
+    line = orjson.dumps(AirbyteMessageSerializer.dump(status)).decode()
+    print(f"{line}\n", end="", flush=True)  # one write: lines of other threads stay whole

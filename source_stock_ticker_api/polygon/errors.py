@@ -36,6 +36,7 @@ from source_stock_ticker_api.messages import (
     unreachable_message,
 )
 from source_stock_ticker_api.polygon.bodies import MalformedBody, ParsedBodies, api_reason
+from source_stock_ticker_api.polygon.congestion import Congestion
 
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=20)
@@ -71,10 +72,6 @@ def refusal_of(response: requests.Response, describe: Describe) -> Refusal | Non
 # The words of every failure come from messages.py (see PolygonErrorHandler._interpret).
 ERROR_MAPPING: Mapping[int | str | type[Exception], ErrorResolution] = {
     **DEFAULT_ERROR_MAPPING,
-    429: ErrorResolution(
-        response_action=ResponseAction.RATE_LIMITED,
-        failure_type=FailureType.transient_error,
-    ),
     413: ErrorResolution(
         response_action=ResponseAction.RETRY,
         failure_type=FailureType.transient_error,
@@ -123,7 +120,9 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
     (REFUSES_ONE_REQUEST) does not stop the sync: the CDK is told to ignore the answer, which
     the stream reads as a `Refusal` (`refusal_of`), so it can read the other requests first and
     fail once at the end. `not_found_is_empty` lets a 404 through too, as a page without rows,
-    for endpoints where it means an unknown symbol (ticker details).
+    for endpoints where it means an unknown symbol (ticker details). A 429 is let through too,
+    after `congestion` (congestion.py) has set its wait and said it: `PolygonStream.fetch` asks
+    again, with fewer requests in flight, as long as the congestion allows.
     """
 
     def __init__(
@@ -132,6 +131,7 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
         api_url: str,
         bodies: ParsedBodies,
         describe: Describe,
+        congestion: Congestion,
         not_found_is_empty: bool = False,
     ) -> None:
         # The CDK logs retries on the "airbyte" logger; adding the same filter again is a no-op.
@@ -145,6 +145,7 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
         self._api_url = api_url
         self._bodies = bodies
         self._describe = describe
+        self._congestion = congestion
         self._not_found_is_empty = not_found_is_empty
 
     def interpret_response(
@@ -165,6 +166,17 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
     def _interpret(self, response: requests.Response) -> ErrorResolution:
         status = response.status_code
         what = self._describe(response.request.url if response.request else None)
+        if status == 429:
+            # The CDK logs error_message (at info) and hands the answer on; fetch asks again.
+            wait = self._congestion.rate_limited(_retry_after_seconds(response.headers))
+            message = answer_message(status, api_reason(response), what)
+            return ErrorResolution(
+                response_action=ResponseAction.IGNORE,
+                failure_type=FailureType.transient_error,
+                error_message=retry_message(message, round(wait, 2)),
+            )
+        if status < 500:
+            self._congestion.answered()
         if status == 404 and self._not_found_is_empty:
             return ErrorResolution(response_action=ResponseAction.IGNORE)
         if response.ok:
@@ -200,17 +212,12 @@ class PolygonErrorHandler(HttpStatusErrorHandler):
 
 
 class PolygonBackoffStrategy(BackoffStrategy):
-    """Honours Retry-After; otherwise waits in proportion to the plan's pace, doubling each time.
+    """Honours Retry-After; otherwise waits 1 s, doubling each time, up to a minute. (A 429
+    never gets here: congestion.py decides its wait.)
 
     Always a pause above zero: with none, the CDK would retry through another path that logs the
     response body and a pause of its own.
     """
-
-    def __init__(
-        self, requests_per_minute: int, on_rate_limited: Callable[[float], None] | None = None
-    ) -> None:
-        self._slot_seconds = 60.0 / requests_per_minute
-        self._on_rate_limited = on_rate_limited  # shares a 429's wait with every request
 
     def backoff_time(
         self,
@@ -227,11 +234,6 @@ class PolygonBackoffStrategy(BackoffStrategy):
             retry_after = _retry_after_seconds(response.headers)
             if retry_after is not None:
                 seconds = min(retry_after, MAX_BACKOFF_SECONDS * 5)
-            elif response.status_code == 429:
-                # The free plan's window is a minute: wait a slot, then two, four...
-                seconds = min(self._slot_seconds * 2 ** (attempt_count - 1), MAX_BACKOFF_SECONDS)
-            if response.status_code == 429 and self._on_rate_limited is not None:
-                self._on_rate_limited(seconds)
         return seconds
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -40,9 +38,9 @@ class PacedBudget(HttpAPIBudget):
     Airbyte runs `check` (one request per market configured, in another process) right before
     each sync, so the window starts with those calls in it. A read started without a check
     loses those slots.
-    A 429 is left to the error handler, which honours Retry-After: by default the budget would
-    also mark the whole window as spent and wait it out, whatever Retry-After says. The wait the
-    error handler chose is shared (`pause`): with requests in flight, none leaves before it ends.
+    A 429 is left to the error handler and congestion.py, which honour Retry-After and share
+    the wait: by default the budget would also mark the whole window as spent and wait it out,
+    whatever Retry-After says.
     """
 
     def __init__(self, requests_per_minute: int, check_requests: int = 1) -> None:
@@ -52,30 +50,13 @@ class PacedBudget(HttpAPIBudget):
         )
         super().__init__(policies=[policy], status_codes_for_ratelimit_hit=[])
         self._requests_per_minute = requests_per_minute
-        self._pause_lock = threading.Lock()
-        self._paused_until = 0.0  # time.monotonic() before which no request leaves
-        self._own_pause = threading.local()  # the pause this thread asked for, and sleeps itself
         # The check makes one request per market configured.
         policy.try_acquire(CHECK_REQUEST, weight=min(check_requests, requests_per_minute))
 
-    def pause(self, seconds: float) -> None:
-        """The API asked to slow down (a 429): no request leaves for `seconds`, whichever
-        thread sends it. The request that met the 429 waits as long before its retry."""
-        until = time.monotonic() + seconds
-        self._own_pause.until = until  # this thread sleeps it before its retry (the CDK's)
-        with self._pause_lock:
-            self._paused_until = max(self._paused_until, until)
-
     def acquire_call(self, request: Any, block: bool = True, timeout: float | None = None) -> None:
-        """As the CDK's, after any pause the API asked for, and says once how long a blocking
-        call will wait for the pace, before it waits."""
+        """As the CDK's, and says once how long a blocking call will wait for the pace,
+        before it waits."""
         if block:
-            with self._pause_lock:
-                until = self._paused_until
-            if until > getattr(self._own_pause, "until", 0.0):
-                paused = until - time.monotonic()
-                if paused > 0:
-                    time.sleep(paused)
             try:
                 super().acquire_call(request, block=False)
                 return

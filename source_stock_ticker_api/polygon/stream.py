@@ -23,9 +23,10 @@ from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 from requests.auth import AuthBase
 
-from source_stock_ticker_api.cdk.http import pool_connections_for_http, send
+from source_stock_ticker_api.cdk.http import pool_connections_for_http, say_rate_limited, send
 from source_stock_ticker_api.config import StockTickerConfig
 from source_stock_ticker_api.polygon.bodies import ParsedBodies
+from source_stock_ticker_api.polygon.congestion import Congestion
 from source_stock_ticker_api.polygon.errors import (
     Describe,
     PolygonBackoffStrategy,
@@ -33,7 +34,6 @@ from source_stock_ticker_api.polygon.errors import (
     Refusal,
     refusal_of,
 )
-from source_stock_ticker_api.polygon.pacing import PacedBudget
 from source_stock_ticker_api.polygon.request import ApiRequest
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -42,11 +42,13 @@ CONNECT_TIMEOUT_SECONDS = 10
 @dataclass(frozen=True)
 class Access:
     """How every stream reaches the API: the config, the key's authenticator, and the one
-    budget all streams share (the API counts the key's requests, not a stream's)."""
+    budget and congestion all streams share (the API counts the key's requests, not a
+    stream's). Without a congestion, each stream has its own."""
 
     config: StockTickerConfig
     authenticator: AuthBase
     budget: APIBudget | None = None
+    congestion: Congestion | None = None
 
     def for_tickers(self, tickers: tuple[str, ...]) -> Access:
         """The same access, for a stream that reads only `tickers` of the config's."""
@@ -88,7 +90,9 @@ class PolygonStream(HttpStream):
     def __init__(self, access: Access, describe: Describe, not_found_is_empty: bool = False):
         self._config = access.config
         self._bodies = ParsedBodies()  # each page parsed once, for the error handler and us
-        self._budget = access.budget
+        self._congestion = access.congestion or Congestion(
+            access.config.requests_per_minute, access.config.max_concurrent_requests
+        )
         self._describe = describe
         self._not_found_is_empty = not_found_is_empty
         self._read: Read | None = None  # the read in progress, while the CDK's loop runs
@@ -110,13 +114,12 @@ class PolygonStream(HttpStream):
             self._config.api_url,
             self._bodies,
             self._describe,
+            self._congestion,
             self._not_found_is_empty,
         )
 
     def get_backoff_strategy(self) -> BackoffStrategy:
-        budget = self._budget
-        pause = budget.pause if isinstance(budget, PacedBudget) else None
-        return PolygonBackoffStrategy(self._config.requests_per_minute, pause)
+        return PolygonBackoffStrategy()
 
     def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
         """The same (connect, read) timeouts for every request, whatever the slice or page."""
@@ -157,9 +160,14 @@ class PolygonStream(HttpStream):
         raise NotImplementedError
 
     def fetch(self, request: ApiRequest) -> Fetched:
-        """One request, retried and paced as every request is, in the calling thread."""
-        response = send(self, request)
-        return Fetched(response, refusal_of(response, self._describe))
+        """One request, retried and paced as every request is, in the calling thread; after
+        a 429, asked again once the congestion lets it leave (congestion.py)."""
+        while True:
+            with self._congestion.sending():
+                response = send(self, request)
+            if response.status_code != 429:
+                return Fetched(response, refusal_of(response, self._describe))
+            say_rate_limited(self.name)
 
     def start_read(self, sync_mode: SyncMode) -> Read:
         """A new read of this stream."""

@@ -84,8 +84,8 @@ def test_given_429_with_retry_after_when_read_then_wait_that_long_and_retry(
 
     output = read_stream(ConfigBuilder().build())
 
-    # Retry-After 7, plus the one second the CDK adds to cover fractions.
-    assert waits(sleeps) == [8.0]
+    # Retry-After 7, as said (congestion.py).
+    assert waits(sleeps) == [7.0]
     assert requests_mock.call_count == 2
     assert [r["date"] for r in records(output)] == ["2024-03-08"]
     assert output.errors == []
@@ -98,8 +98,8 @@ def test_given_429_without_retry_after_when_read_then_wait_a_slot_of_the_plan_an
 
     output = read_stream(ConfigBuilder().with_requests_per_minute(5).build())
 
-    # 5 requests per minute: one slot is 12 s, then 24 s (each + 1 s from the CDK).
-    assert waits(sleeps) == [13.0, 25.0]
+    # 5 requests per minute: one slot is 12 s, then 24 s.
+    assert waits(sleeps) == [12.0, 24.0]
     assert requests_mock.call_count == 3
     assert len(records(output)) == 1
 
@@ -151,7 +151,6 @@ def test_given_transient_failures_when_read_then_retry_with_backoff_until_succes
     ("answer", "message"),
     [
         pytest.param(failure(500), exhausted(server_error(500, "Internal server error")), id="500"),
-        pytest.param(failure(429), "API rate limit exceeded.", id="429"),
         pytest.param(
             {"exc": requests.exceptions.ReadTimeout("read timed out")},
             exhausted(unreachable("ReadTimeout")),
@@ -175,6 +174,52 @@ def test_given_failures_that_persist_when_read_then_transient_error_after_nine_a
     assert len(waits(sleeps)) == 8
     assert error_traces(output)[0] == (FailureType.transient_error, message)
     assert records(output) == []
+
+
+GAVE_UP = (
+    "The API answered every request with 429 (rate limit) for 10 minutes, so the sync stopped; "
+    "everything read so far is saved, and the next sync resumes there. Set requests_per_minute "
+    "(now 6000) to the plan's limit, lower max_concurrent_requests (now 1), or stop other "
+    "programs using the same API key."
+)
+# A 429's waits without Retry-After: 1 s, doubling up to a minute (congestion.py).
+DOUBLING = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
+
+
+def test_given_429s_that_persist_when_read_then_asked_again_for_ten_minutes_then_transient_error(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    """Not nine attempts: a 429 is asked again until ten minutes have passed without an
+    answer, the waits growing to a minute; then one transient_error says what to change."""
+    requests_mock.get(AAPL_URL, [failure(429)])
+
+    output = read_stream(ConfigBuilder().build(), expect_failure=True)
+
+    # Asked at 0, 1, 3, ... 63 s, then every minute: the 429 at 603 s ends the sync.
+    assert waits(sleeps) == DOUBLING + [60.0] * 9
+    assert requests_mock.call_count == 16
+    assert error_traces(output)[0] == (FailureType.transient_error, GAVE_UP)
+    assert records(output) == []
+
+
+def test_given_429s_after_an_answer_when_read_then_ten_minutes_count_from_that_answer(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    """AAPL is answered after five minutes of 429s; MSFT then meets only 429s: the sync goes
+    on until ten minutes after AAPL's answer, not ten minutes after the start, and AAPL's
+    records and state are saved."""
+    requests_mock.get(AAPL_URL, [failure(429)] * 11 + [ok()])
+    requests_mock.get(MSFT_URL, [failure(429)])
+
+    output = read_stream(ConfigBuilder().with_tickers("AAPL", "MSFT").build(), expect_failure=True)
+
+    # AAPL: 11 429s, answered at 303 s. MSFT from 303 s: its first wait is the one that let
+    # AAPL through (a minute), and its 429 at 903 s is the first ten minutes after 303 s.
+    assert waits(sleeps) == DOUBLING + [60.0] * 5 + [60.0] * 10
+    assert requests_mock.call_count == 12 + 11
+    assert [r["stock_ticker"] for r in records(output)] == ["AAPL"]
+    assert states(output)[-1] == saved_state(AAPL="2024-03-08T05:00:00Z")
+    assert error_traces(output)[0] == (FailureType.transient_error, GAVE_UP)
 
 
 def test_given_500s_that_persist_when_read_then_backoff_doubles_up_to_a_minute(

@@ -75,8 +75,8 @@ def retrying(message: str, seconds: int) -> str:
         pytest.param(
             [failure(429, Retry_After="7")],
             6000,
-            [retrying(RATE_LIMITED, 8)],
-            [8.0],
+            [retrying(RATE_LIMITED, 7)],
+            [7.0],
             id="429-retry-after",
         ),
         # "Retry after 0 s" says nothing: the pause is the one without Retry-After, and
@@ -88,9 +88,9 @@ def retrying(message: str, seconds: int) -> str:
             [2.0],
             id="503-retry-after-0",
         ),
-        # On the free plan's pace, a 429 without Retry-After waits one slot of 12 s (+ 1 s).
+        # On the free plan's pace, a 429 without Retry-After waits one slot of 12 s.
         pytest.param(
-            [failure(429)], 5, [retrying(RATE_LIMITED, 13)], [13.0], id="429-free-plan-slot"
+            [failure(429)], 5, [retrying(RATE_LIMITED, 12)], [12.0], id="429-free-plan-slot"
         ),
     ],
 )

@@ -11,10 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-import requests
 
-from source_stock_ticker_api.polygon.errors import PolygonBackoffStrategy
-from source_stock_ticker_api.polygon.pacing import PacedBudget
 from source_stock_ticker_api.prices.inflight import (
     Page,
     PageRequest,
@@ -257,28 +254,3 @@ def test_requests_in_flight_are_what_the_pace_can_keep_busy(
     requests_per_minute: int, max_concurrent_requests: int, expected: int
 ) -> None:
     assert requests_in_flight(requests_per_minute, max_concurrent_requests) == expected
-
-
-def test_a_429s_wait_holds_every_request_in_flight_and_the_retry_waits_it_once(
-    sleeps: list[float],
-) -> None:
-    """Requests in flight share one pace: after a 429 asking for 7 s, no other request leaves
-    before those 7 s are over; the request that met it sleeps them before its retry (the CDK's
-    backoff), and does not wait them a second time in the budget."""
-    budget = PacedBudget(requests_per_minute=6000)
-    strategy = PolygonBackoffStrategy(6000, budget.pause)
-    answer = requests.Response()
-    answer.status_code = 429
-    answer.headers["Retry-After"] = "7"
-    asked = requests.Request("GET", "http://127.0.0.1/v2/aggs").prepare()
-
-    assert strategy.backoff_time(answer, attempt_count=1) == 7.0
-    budget.acquire_call(asked)  # the retry, after the CDK's sleep of 7 s
-    assert sleeps == []
-    others = [threading.Thread(target=budget.acquire_call, args=(asked,)) for _ in range(2)]
-    for other in others:
-        other.start()
-    for other in others:
-        other.join()
-    # Each waits what is left of the 7 s (time.sleep is recorded here, not slept).
-    assert sleeps == [pytest.approx(7.0, abs=0.5)] * 2
