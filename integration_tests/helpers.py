@@ -21,7 +21,7 @@ from integration_tests.connector_process import (
     run_connector,
 )
 from polygon_sandbox import Sandbox
-from source_stock_ticker_api.polygon import pacing
+from source_stock_ticker_api.polygon import congestion, pacing
 
 # The sandbox's key without limits: what a test uses unless it is about plans or secrets.
 SANDBOX_KEY = "sandbox-unlimited-key"
@@ -148,3 +148,11 @@ def scale_the_minute(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     scale = seconds / pacing.API_WINDOW.total_seconds()
     monkeypatch.setattr(pacing, "API_WINDOW", timedelta(seconds=seconds))
     monkeypatch.setattr(pacing, "WINDOW_MARGIN", pacing.WINDOW_MARGIN * scale)
+
+
+def scale_the_rate_limit_waits(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The connector's waits after a 429 (its first and longest wait, its give-up) on a minute
+    of `seconds`, as scale_the_minute does for the pace: a 429 storm then takes seconds."""
+    scale = seconds / 60.0
+    for name in ("FIRST_WAIT_SECONDS", "LONGEST_WAIT_SECONDS", "GIVE_UP_SECONDS"):
+        monkeypatch.setattr(congestion, name, getattr(congestion, name) * scale)

@@ -37,7 +37,16 @@ from integration_tests.connector_process import (
     last_state_message,
     run_connector,
 )
-from integration_tests.helpers import SATURDAY, by_key, by_ticker, expected, sandbox_config
+from integration_tests.helpers import (
+    SATURDAY,
+    by_key,
+    by_ticker,
+    expected,
+    sandbox_config,
+    scale_the_minute,
+    scale_the_rate_limit_waits,
+)
+from polygon_sandbox import TICKERS as SANDBOX_TICKERS
 from polygon_sandbox import Faults, Plan, Sandbox
 
 # Distinctive, so finding it anywhere can only mean a leak.
@@ -293,6 +302,114 @@ def test_given_a_403_midway_through_one_ticker_when_sync_then_config_error_and_a
 def want_tail(want: list[dict[str, Any]], read: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen = {r["timestamp"] for r in read}
     return [r for r in want if r["stock_ticker"] == "MSFT" and r["timestamp"] not in seen]
+
+
+# The issue's storm: an API allowing 5 requests per 10 s, no Retry-After, 12 tickers, requests in
+# flight. On a minute scaled to 6 s on both sides (the sandbox's window 1 s), so it takes seconds.
+STORM_TICKERS = list(SANDBOX_TICKERS[:12])
+STORM_START = "2024-02-01"  # 25 trading days of hour bars, 24,000 minutes: two pages a ticker
+STORM_MINUTE_SECONDS = 6.0
+STORM = Faults(rate_limit=5)
+STORM_WINDOW_SECONDS = 1.0
+
+
+@pytest.mark.parametrize("in_flight", [10, 40])
+def test_given_a_429_storm_with_requests_in_flight_when_sync_then_the_clean_runs_records_and_state(
+    in_flight: int, trap: TrapServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every page is asked again until it is served, fewer at once after each 429: the sync
+    completes with every bar exactly once and the state of a run without the storm."""
+    scale_the_minute(monkeypatch, STORM_MINUTE_SECONDS)
+    scale_the_rate_limit_waits(monkeypatch, STORM_MINUTE_SECONDS)
+    fields = {"tickers": STORM_TICKERS, "start_date": STORM_START}
+    with make_sandbox(trap, Faults(), STORM_WINDOW_SECONDS) as sandbox:
+        (tmp_path / "clean").mkdir()
+        (tmp_path / "storm").mkdir()
+        clean = sync(sandbox, tmp_path / "clean", max_concurrent_requests=in_flight, **fields)
+        assert clean.returncode == 0, clean.errors
+        sandbox.clear_requests()
+        sandbox.set_faults(STORM)
+        storm = sync(sandbox, tmp_path / "storm", max_concurrent_requests=in_flight, **fields)
+        asked = sandbox.data_requests()
+        scenario = f"429 storm, {in_flight} in flight"
+        figures = Figures(scenario, syncs=1, requests=len(asked), faults=injected(sandbox))
+        figures.records = len(storm.records)
+        figures.lost = len(set(key_counts(clean.records)) - set(key_counts(storm.records)))
+        figures.duplicates = len(storm.records) - len(key_counts(storm.records))
+        figures.outcome = "complete" if storm.returncode == 0 else f"exit {storm.returncode}"
+        FIGURES.append(figures)
+
+        assert storm.returncode == 0, storm.errors
+        assert storm.errors == []
+        assert figures.faults > 0, "the storm never came: the test proves nothing"
+        assert by_ticker(storm.records) == by_ticker(clean.records)  # every bar, once, in order
+        assert storm.states[-1] == clean.states[-1]
+        # Each page served once: the 429s were asked again, nothing else.
+        served = [(r.path, r.query) for r in asked if r.status == 200]
+        assert len(served) == len(set(served)) == 2 * len(STORM_TICKERS)
+        assert {r.status for r in asked} == {200, 429}
+        assert_secret_kept(storm, sandbox, trap)
+
+
+def test_given_only_429s_after_five_pages_when_ten_minutes_pass_then_the_sync_stops_saved(
+    trap: TrapServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API serves five pages, then answers 429 to every request: the sync asks again for
+    ten (scaled) minutes after the last page served, then stops with one transient_error that
+    says what to change; its last STATE holds every page written, and a rerun once the API
+    serves again completes the data, every bar exactly once."""
+    minute = 0.6  # ten minutes take 6 s
+    scale_the_minute(monkeypatch, minute)
+    scale_the_rate_limit_waits(monkeypatch, minute)
+    # Five requests in an hour-long window: the sixth and every one after it meet 429.
+    with make_sandbox(trap, Faults(rate_limit=5), rate_window_seconds=3600.0) as sandbox:
+        want = expected(sandbox, TICKERS, START, END, "hour")
+        first = sync(sandbox, tmp_path)
+        asked = sandbox.data_requests()
+        figures = Figures("only 429s for 10 minutes", syncs=1, requests=len(asked))
+        figures.faults = injected(sandbox)
+
+        assert first.returncode != 0
+        assert first.errors[0] == {
+            "message": (
+                "The API answered every request with 429 (rate limit) for 10 minutes, so the "
+                "sync stopped; everything read so far is saved, and the next sync resumes "
+                "there. Set requests_per_minute (now 6000) to the plan's limit, lower "
+                "max_concurrent_requests (now 10), or stop other programs using the same API "
+                "key."
+            ),
+            "internal_message": "Rate limited (429) for too long.",
+            "failure_type": "transient_error",
+            "stack_trace": first.errors[0]["stack_trace"],
+            "stream_descriptor": first.errors[0].get("stream_descriptor"),
+        }
+        assert [r.status for r in asked].count(200) == 5
+        # Asked again until the end: the last 429 came ten (scaled) minutes after the fifth page.
+        served = [r.received_at for r in asked if r.status == 200]
+        assert asked[-1].received_at - served[-1] >= 10 * minute - 1.0
+        # The pages written are saved, each ticker's cursor on its last record.
+        written = by_ticker(first.records)
+        assert sum(len(records) for records in written.values()) == len(first.records)
+        assert first.states[-1] == {
+            "bar_settings": {"timespan": "hour", "multiplier": 1, "adjusted": True},
+            **{t: {"timestamp": records[-1]["timestamp"]} for t, records in written.items()},
+        }
+        assert_secret_kept(first, sandbox, trap)
+
+        sandbox.set_faults(Faults())
+        sandbox.clear_requests()
+        second = sync(sandbox, tmp_path, state=last_state_message(first))
+        figures.syncs += 1
+        figures.requests += len(sandbox.data_requests())
+        union = first.records + second.records
+        figures.records = len(union)
+        figures.lost = len(set(key_counts(want)) - set(key_counts(union)))
+        figures.duplicates = len(union) - len(key_counts(union))
+        figures.outcome = "transient_error, resumed"
+        FIGURES.append(figures)
+        assert second.returncode == 0, second.errors
+        assert figures.duplicates == 0
+        assert by_key(union) == by_key(want)
 
 
 def test_campaign_summary(
