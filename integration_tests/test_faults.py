@@ -351,6 +351,38 @@ def test_given_a_429_storm_with_requests_in_flight_when_sync_then_the_clean_runs
         assert_secret_kept(storm, sandbox, trap)
 
 
+# Ten trading days: one request a ticker costs less than one a grouped day.
+START_WEEK_BEFORE = "2024-02-26"
+
+
+def test_given_a_window_longer_than_a_requests_own_retries_when_429s_then_the_sync_completes(
+    tmp_path: Path,
+) -> None:
+    """Five requests per 12 s without Retry-After, six daily tickers asked at once, on the real
+    clock: the sixth is asked again until the window has passed (about 15 s). Each request
+    retrying on its own spent its 8 retries within 11 s and failed the sync with "API rate
+    limit exceeded"."""
+    tickers = list(SANDBOX_TICKERS[:6])
+    faults = Faults(rate_limit=5)
+    with Sandbox(now=SATURDAY, seed=1, faults=faults, rate_window_seconds=12.0) as sandbox:
+        fields = {"tickers": tickers, "start_date": START_WEEK_BEFORE, "end_date": END}
+        run = run_connector(
+            "read",
+            tmp_path,
+            config=sandbox_config(sandbox, max_concurrent_requests=10, **fields),
+            catalog=catalog("incremental"),
+            now=SATURDAY,
+        )
+        asked = sandbox.data_requests()
+        want = expected(sandbox, tickers, START_WEEK_BEFORE, END)
+
+    assert run.returncode == 0, run.errors
+    assert run.errors == []
+    assert by_ticker(run.records) == by_ticker(want)
+    assert sorted(r.ticker for r in asked if r.status == 200) == sorted(tickers)
+    assert {r.status for r in asked} == {200, 429}
+
+
 def test_given_only_429s_after_five_pages_when_ten_minutes_pass_then_the_sync_stops_saved(
     trap: TrapServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
