@@ -379,7 +379,7 @@ def test_given_a_window_longer_than_a_requests_own_retries_when_429s_then_the_sy
     assert run.returncode == 0, run.errors
     assert run.errors == []
     assert by_ticker(run.records) == by_ticker(want)
-    assert sorted(r.ticker for r in asked if r.status == 200) == sorted(tickers)
+    assert sorted(str(r.ticker) for r in asked if r.status == 200) == sorted(tickers)
     assert {r.status for r in asked} == {200, 429}
 
 
