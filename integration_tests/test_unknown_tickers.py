@@ -126,3 +126,33 @@ def test_an_unknown_minute_ticker_resumes_where_the_answered_range_ended(
         timespan="minute", ZZZZ="2024-03-11T14:59:00Z", AAPL="2024-03-11T14:59:00Z"
     )
     assert warnings(monday) == []
+
+
+def test_an_unknown_daily_ticker_read_per_ticker_resumes_after_its_last_complete_day(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Few tickers, far behind: read per ticker; the unknown one's cursor is the last complete
+    trading day of the answered range, as the known one's."""
+    config = sandbox_config(sandbox, tickers=["ZZZZ", "AAPL"], start_date="2024-03-04")
+    first = run_connector("read", tmp_path, config=config, catalog=catalog(), now=SATURDAY)
+    assert first.returncode == 0, first.errors
+    assert paths(sandbox) == [
+        "/v2/aggs/ticker/AAPL/range/1/day/2024-03-04/2024-03-09",
+        "/v2/aggs/ticker/ZZZZ/range/1/day/2024-03-04/2024-03-09",
+    ]
+    assert first.states[-1] == saved_state(ZZZZ=FRI, AAPL=FRI)
+    assert warnings(first) == [no_bars("ZZZZ", "2024-03-04", "2024-03-09")]
+
+    sunday = sync_again(sandbox, tmp_path, config, first, SUNDAY)
+    assert sunday.returncode == 0, sunday.errors
+    assert paths(sandbox) == []
+    assert sunday.states[-1] == first.states[-1]
+    assert warnings(sunday) == []
+
+    # Monday in session: one day pending for both, which the planner reads grouped, and only
+    # once its session has ended (grouped_plan.py): no request yet, cursors unchanged.
+    monday = sync_again(sandbox, tmp_path, config, sunday, MONDAY_MORNING)
+    assert monday.returncode == 0, monday.errors
+    assert paths(sandbox) == []
+    assert monday.states[-1] == first.states[-1]
+    assert warnings(monday) == []
