@@ -44,6 +44,11 @@ def no_bars(ticker: str, first: str, last: str) -> str:
     )
 
 
+def all_at(timestamp: str) -> dict[str, Any]:
+    """The daily state with every configured ticker's cursor on `timestamp`."""
+    return {**saved_state(), **{t: {"timestamp": timestamp} for t in KNOWN + UNKNOWN}}
+
+
 def by_date(record: dict[str, Any]) -> tuple[str, str]:
     """Grouped days come in date order, each in configuration order."""
     return record["date"], str(KNOWN.index(record["stock_ticker"]))
@@ -66,7 +71,7 @@ def test_unknown_daily_tickers_are_warned_once_and_saved_on_the_last_grouped_day
     want = expected(sandbox, KNOWN, "2024-03-04", "2024-03-07")
     assert sorted(run.records, key=by_date) == sorted(want, key=by_date)
     # Every ticker absent from Thursday's answered grouped day has no bar through Thursday.
-    assert run.states[-1] == saved_state(**dict.fromkeys(KNOWN + UNKNOWN, THU))
+    assert run.states[-1] == all_at(THU)
     assert warnings(run) == [no_bars(t, "2024-03-04", "2024-03-07") for t in UNKNOWN]
 
 
@@ -81,7 +86,7 @@ def test_one_trading_day_later_unknown_daily_tickers_cost_one_grouped_day_and_no
     assert warnings(second) == []
     assert paths(sandbox) == [f"{GROUPED}2024-03-08"]
     assert second.records == expected(sandbox, KNOWN, "2024-03-08", "2024-03-08")
-    assert second.states[-1] == saved_state(**dict.fromkeys(KNOWN + UNKNOWN, FRI))
+    assert second.states[-1] == all_at(FRI)
     assert [line for line in second.logs if line.startswith("Plan: 1 grouped")] == [
         "Plan: 1 grouped-daily request (2024-03-08) for 15 tickers, 0 per-ticker requests: "
         "1 request in all."
