@@ -60,6 +60,13 @@ class Cursors:
         entry = self._entries.get(ticker)
         return None if entry is None else str(entry["timestamp"])
 
+    def pass_empty(self, ticker: str, start_ms: int, render: TimeFormatter) -> None:
+        """Moves the ticker's cursor, never back, to the bar starting at `start_ms`: the last
+        complete bar of a range the API answered with no bar at all (empty.py)."""
+        saved = self.timestamp(ticker)
+        if saved is None or cursor_ms(saved) < start_ms:
+            self._entries[ticker] = {"timestamp": render.render(start_ms)[0]}
+
     def advance(
         self,
         ticker: str,

@@ -41,8 +41,11 @@ class SyncPlan:
     tickers: tuple[TickerPlan, ...]
     idle: tuple[str, ...]  # nothing can be new for them: the market has not been open since
     horizon_ms: int  # bars starting from here on do not exist yet, or are after end_date
+    after_end_ms: int  # the start of the day after end_date: bars from here on are not asked
     grouped: GroupedPlan | None  # day bars of a market with grouped daily (grouped_plan.py)
     past_end: tuple[tuple[str, str], ...] = ()  # (ticker, cursor) saved after end_date
+    # Tickers with a saved cursor: an empty answer for them warns no more (report.py).
+    resumed: frozenset[str] = frozenset()
 
     def first_pages(self) -> list[list[PageRequest]]:
         """The chains of pages to read (inflight.py), first pages known: the grouped days as one
@@ -127,8 +130,17 @@ def plan_sync(
         first_days = {t.ticker: _day_of(t.first_ms, market) for t in tickers}
         grouped = plan_reads(first_days, config.end_date, now)
         tickers = [t for t in tickers if t.ticker in grouped.per_ticker]
+    resumed = frozenset(t for t in config.tickers if cursors.timestamp(t) is not None)
     return SyncPlan(
-        market, query, tuple(tickers), tuple(idle), horizon_ms, grouped, tuple(past_end)
+        market,
+        query,
+        tuple(tickers),
+        tuple(idle),
+        horizon_ms,
+        after_end_ms,
+        grouped,
+        tuple(past_end),
+        resumed,
     )
 
 

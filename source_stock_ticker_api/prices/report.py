@@ -99,9 +99,12 @@ class Report:
 
     def end_ticker(self, ticker: str, refused: bool) -> list[Line]:
         """Once a ticker's pages are read: one warning if a range with trading days held no
-        bar at all. An empty range before a listing, or after a delisting, says nothing."""
+        bar at all, at the first sync that finds so (its cursor then moves on: empty.py). An
+        empty range before a listing, or after a delisting, says nothing."""
         seen = self._reads.pop(ticker, None)
         if seen and not seen.bars and seen.past_trading_day and not refused:
+            if not self._first_empty(ticker):
+                return []
             first = readable_point(seen.first)
             return [(logging.WARNING, no_bars_warning(ticker, first, seen.last))]
         return []
@@ -141,10 +144,16 @@ class Report:
                 if (
                     not self._day_bars[ticker]
                     and ticker not in refused
+                    and self._first_empty(ticker)
                     and first.isoformat() <= day
                 ):
                     lines.append((logging.WARNING, no_bars_warning(ticker, first.isoformat(), day)))
         return lines
+
+    def _first_empty(self, ticker: str) -> bool:
+        """Whether an empty answer for `ticker` is the first: it has no cursor yet. Once it has
+        one, an empty range moved it on (empty.py), so the warning came at that sync."""
+        return ticker not in self._plan.resumed
 
     def totals(self, read: Estimate, planned: Estimate, requests: int, at_once: int) -> Line:
         several = f", up to {at_once} at once" if at_once > 1 else ""

@@ -18,7 +18,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_stock_ticker_api.bars import TimeFormatter, to_ms
+from source_stock_ticker_api.bars import TimeFormatter, day_start, to_ms
 from source_stock_ticker_api.cdk.record_pages import records_as_messages
 from source_stock_ticker_api.config import StockTickerConfig
 from source_stock_ticker_api.messages import refused_tickers_message
@@ -26,6 +26,7 @@ from source_stock_ticker_api.polygon.bodies import ParsedBodies
 from source_stock_ticker_api.polygon.request import ApiRequest
 from source_stock_ticker_api.polygon.stream import Fetched
 from source_stock_ticker_api.prices.cursors import Cursors
+from source_stock_ticker_api.prices.empty import last_possible_bar
 from source_stock_ticker_api.prices.inflight import (
     BARS_AHEAD,
     Page,
@@ -74,6 +75,8 @@ class PriceSync:
         self._formatter = TimeFormatter(plan.market.zone)
         self._records = records_of(plan.market)
         self._refused: dict[str, str] = {}  # ticker -> the words of its refusal, in order
+        self._with_bars: set[str] = set()  # tickers read per ticker that got a bar so far
+        self._first_ms = {t.ticker: t.first_ms for t in plan.tickers}
         self._progress = Progress(plan)
         today: date = now.astimezone(plan.market.zone).date()
         self._report = Report(name, plan, today)
@@ -140,6 +143,11 @@ class PriceSync:
         ticker = result.request.ticker
         yield from records_as_messages(self._name, result.records(self._records, self._render))
         self._advance(ticker, result.bars_read)
+        if result.bars:
+            self._with_bars.add(ticker)
+        elif result.refusal is None and result.following is None:
+            if ticker not in self._with_bars:
+                self._pass_empty_range(ticker)
         self._progress.page_read(result, self._last_record_bytes(result))
         if result.refusal is not None:
             self._refused[ticker] = result.refusal.message
@@ -161,9 +169,11 @@ class PriceSync:
         lines = self._report.grouped_day(result, tickers, list(self._refused))
         records: list[dict[str, Any]] = []
         if result.refusal is None:
-            for ticker, bar in result.bars_of(tickers).items():
+            found = result.bars_of(tickers)
+            for ticker, bar in found.items():
                 records += self._records(ticker, (bar,), self._render)
                 self._advance(ticker, (bar,))
+            self._pass_empty_day(request, [t for t in tickers if t not in found])
         self._log(lines)
         yield from records_as_messages(self._name, records)
         self._progress.day_read(result, len(records))
@@ -200,6 +210,24 @@ class PriceSync:
     def _advance(self, ticker: str, bars: Any) -> None:
         zone = self._plan.market.zone
         self._cursors.advance(ticker, bars, self._plan.query, zone, self._now_ms, self._formatter)
+
+    def _pass_empty_range(self, ticker: str) -> None:
+        """A ticker's range answered with no bar at all: its cursor moves to the last bar that
+        could have been there and is complete (empty.py), so the next sync starts after it."""
+        plan = self._plan
+        first_ms = self._first_ms[ticker]
+        last = last_possible_bar(plan.market, plan.query, first_ms, plan.after_end_ms, self._now_ms)
+        if last is not None:
+            self._cursors.pass_empty(ticker, last, self._formatter)
+
+    def _pass_empty_day(self, request: GroupedDay, absent: Iterable[str]) -> None:
+        """A grouped day holds every ticker that traded: one absent from it has no bar that
+        day, and its cursor moves there once the day's bar would be complete (cursors.py)."""
+        plan = self._plan
+        start_ms = to_ms(day_start(request.day, plan.market.zone))
+        if plan.bar_end(start_ms) <= self._now_ms:
+            for ticker in absent:
+                self._cursors.pass_empty(ticker, start_ms, self._formatter)
 
     def _render(self, ms: int) -> tuple[str, str]:
         return self._formatter.render(ms)

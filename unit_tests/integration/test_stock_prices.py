@@ -457,7 +457,10 @@ class TestIncremental:
             "ZZZZ: the API returned no bars from 2024-03-01 to 2024-03-11, a range with "
             "trading days. Check the symbol."
         ]
-        assert states(output)[-1] == saved_state(AAPL="2024-03-08T05:00:00Z")
+        # ZZZZ's cursor is on the range's last complete day (empty.py): no bar can come before.
+        assert states(output)[-1] == saved_state(
+            AAPL="2024-03-08T05:00:00Z", ZZZZ="2024-03-11T04:00:00Z"
+        )
         assert sent_requests(requests_mock) == exactly(aggs("ZZZZ"), aggs("AAPL"))
 
     def test_given_only_today_left_and_no_bar_yet_when_read_then_no_warning(

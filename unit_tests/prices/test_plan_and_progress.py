@@ -182,11 +182,9 @@ class TestReport:
     def test_a_grouped_day_says_its_bars_and_its_tickers(self) -> None:
         tickers = [f"T{n}" for n in range(20)]
         builder = ConfigBuilder().with_tickers(*tickers).with_dates("2024-03-01", "2024-03-12")
-        report = Report(
-            "stock_prices", plan(builder, dict.fromkeys(tickers, MARCH_8)), date(2024, 3, 12)
-        )
         day = GroupedDay("p", date(2024, 3, 11), tuple(tickers), True)
         result = GroupedDayResult(day, {"T1": bar(1710129600000)}, None)
+        report = Report("stock_prices", plan(builder), date(2024, 3, 12))
         lines = report.grouped_day(result, tickers, refused=[])
         assert lines[0] == (
             logging.INFO,
@@ -194,8 +192,13 @@ class TestReport:
         )
         # The plan's last day: every other ticker got no bar at all.
         assert len(lines) == 20 and lines[1][1].startswith(
-            "T0: the API returned no bars from 2024-03-09 to 2024-03-11"
+            "T0: the API returned no bars from 2024-03-01 to 2024-03-11"
         )
+        # Tickers with a cursor were warned at the sync that first found nothing.
+        resumed = Report(
+            "stock_prices", plan(builder, dict.fromkeys(tickers, MARCH_8)), date(2024, 3, 12)
+        )
+        assert resumed.grouped_day(result, tickers, refused=[]) == lines[:1]
 
     def test_the_totals_say_how_many_requests_were_in_flight_at_once(self) -> None:
         line = self.report().totals(Estimate(10, 2), Estimate(12, 3), 3, at_once=3)
