@@ -113,6 +113,13 @@ def test_given_a_rejected_key_and_requests_in_flight_when_read_then_one_config_e
     ]
     assert run.records == [] and run.states == []
     assert "Marking stream crypto_prices as STARTED" not in run.logs
+    assert (
+        "No stream is read after stock_prices: its failure would stop every one of them."
+        in run.logs
+    )
+    assert run.logs[-1] == (
+        "During the sync, the following streams did not sync successfully: stock_prices."
+    )
     assert_said_once(run, WRONG_KEY)
     assert_key_hidden(run, sandbox, WRONG_KEY)
 

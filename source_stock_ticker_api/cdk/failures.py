@@ -34,6 +34,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 SUMMARY_PREFIX = generate_failed_streams_error_message({})
 # AbstractSource.read's line for a failed stream, logged with the traceback.
 STREAM_FAILED = re.compile(r"Encountered an exception while reading stream \S+")
+# Its line when stop_sync_on_stream_failure is true, which says the connector cannot continue.
+STOPPING = re.compile(r"Stopping sync on error from stream (?P<stream>\S+) because .*")
 # The HTTP client's lines before it raises: the request and response of a failed request
 # (`'GET' request to '<url>' failed with status code '401' ... Response (headers): ...`), and
 # the two lines for retries exhausted, one with the traceback. The error raised says it.
@@ -68,6 +70,8 @@ class FailureLines(logging.Filter):
             record.exc_info, record.exc_text, record.stack_info = None, None, None
         elif message.startswith(SUMMARY_PREFIX):
             record.msg, record.args = summary(_streams_named(message)), ()
+        elif stopping := STOPPING.fullmatch(message):
+            record.msg, record.args = stopped_after(stopping["stream"]), ()
         return True
 
 
@@ -84,6 +88,11 @@ def quiet_http_client(logger: logging.Logger) -> None:
 def summary(streams: list[str]) -> str:
     """The summary of a failed sync: which streams did not sync (each said why already)."""
     return f"{SUMMARY_PREFIX}{', '.join(streams)}."
+
+
+def stopped_after(stream: str) -> str:
+    """Why no stream is read after `stream` (a StopsTheSync)."""
+    return f"No stream is read after {stream}: its failure would stop every one of them."
 
 
 def _streams_named(message: str) -> list[str]:

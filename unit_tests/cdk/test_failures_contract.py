@@ -32,11 +32,13 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api.cdk.failures import (
     HTTP_CLIENT_FAILURE,
+    STOPPING,
     STREAM_FAILED,
     SUMMARY_PREFIX,
     FailuresOnce,
     StopsTheSync,
     SyncFailed,
+    stopped_after,
 )
 from source_stock_ticker_api.cdk.http import CheckedAdapter, mount_adapters
 from source_stock_ticker_api.config import parse_config
@@ -92,6 +94,12 @@ class Plain(AbstractSource):
     def stop_sync_on_stream_failure(self) -> bool:
         self.consulted.append(sys.exc_info()[1])
         return False
+
+
+class Stopping(Plain):
+    @property
+    def stop_sync_on_stream_failure(self) -> bool:
+        return True
 
 
 class Ours(FailuresOnce, Plain):
@@ -160,6 +168,8 @@ def test_the_cdk_says_a_stream_failure_with_a_traceback_a_trace_and_a_summary() 
     assert STREAM_FAILED.fullmatch(line.getMessage()) and line.exc_info is not None
     assert error_traces(messages) == [("first", BOOM)]
     assert source.consulted == [error]
+    with_stop = [r.getMessage() for r in read(Stopping(error))[1]]
+    assert [line for line in with_stop if STOPPING.fullmatch(line)]
     assert isinstance(raised, AirbyteTracedException)
     assert str(raised.message).startswith(SUMMARY_PREFIX + "first: ")
     assert any(r.getMessage().startswith(SUMMARY_PREFIX) for r in records)
@@ -190,6 +200,7 @@ def test_failures_once_reads_no_further_stream_after_one_that_stops_the_sync() -
 
     assert error_traces(messages) == [("first", BOOM)]
     assert not any("second" in r.getMessage() for r in records)
+    assert stopped_after("first") in [r.getMessage() for r in records]
     assert isinstance(raised, SyncFailed)
 
 
