@@ -1,7 +1,8 @@
 """Console entry point: `source-stock-ticker-api spec|check|discover|read ...`.
 
 Wires the CDK's entrypoint (with our overrides, source_stock_ticker_api.cdk) to stdout.
-Exit codes: 0 done; 1 a configuration the user must fix (one TRACE error, no stack dump);
+Exit codes: 0 done; 1 a configuration the user must fix or a stream that failed (one TRACE
+error per failure, no stack dump);
 141 the reader of stdout went away (`read ... | head`), ended quietly; anything else the CDK's.
 """
 
@@ -15,6 +16,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api.cdk.entrypoint import StockTickerEntrypoint, shared_stdout
+from source_stock_ticker_api.cdk.failures import SyncFailed
 from source_stock_ticker_api.source import SourceStockTickerApi
 
 STDOUT_FILENO = 1
@@ -37,6 +39,9 @@ def run(args: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, STDOUT_FILENO)
         sys.exit(READER_GONE_EXIT_CODE)
+    except SyncFailed:
+        # Every failed stream said why in its own TRACE error: nothing more to print.
+        sys.exit(1)
     except AirbyteTracedException as error:
         if error.failure_type != FailureType.config_error:
             raise

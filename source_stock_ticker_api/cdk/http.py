@@ -6,7 +6,7 @@ them against the installed CDK, so an upgrade that changes one fails there, by n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -37,18 +37,37 @@ def send(stream: HttpStream, stream_slice: Mapping[str, Any]) -> requests.Respon
     return response
 
 
-def pool_connections_for_http(stream: HttpStream) -> None:
-    """As many pooled connections for `http://` (the sandbox, on this machine) as the CDK gives
-    `https://` (MAX_CONNECTION_POOL_SIZE, the most requests in flight the spec allows).
+class CheckedAdapter(HTTPAdapter):
+    """requests' adapter, asking `before_send` before each request leaves (it may raise)."""
+
+    def __init__(self, before_send: Callable[[], None]) -> None:
+        super().__init__(
+            pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE
+        )
+        self._before_send = before_send
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        self._before_send()
+        return super().send(request, *args, **kwargs)
+
+
+def mount_adapters(stream: HttpStream, before_send: Callable[[], None]) -> None:
+    """Every request of the stream asks `before_send` just before it leaves: after the pace's
+    wait (the session's `acquire_call`), so a request that waited for its turn is checked
+    then. An exception from it that is no `requests` error reaches the caller as it is, unretried.
+
+    The pools hold as many connections for `http://` (the sandbox, on this machine) as the CDK
+    gives `https://` (MAX_CONNECTION_POOL_SIZE, the most requests in flight the spec allows).
     requests' default of 10 would close and reopen a connection for every request beyond ten
     in flight, warning each time.
 
-    Relies on HttpClient._session, the requests.Session every request of the stream goes through.
+    Relies on HttpClient._session, the requests.Session every request of the stream goes
+    through, calling the budget's `acquire_call` and then the mounted adapter's `send`, and on
+    HttpClient._send catching only `requests` errors around it.
     """
-    pooled = HTTPAdapter(
-        pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE
-    )
-    stream._http_client._session.mount("http://", pooled)
+    adapter = CheckedAdapter(before_send)
+    for scheme in ("https://", "http://"):
+        stream._http_client._session.mount(scheme, adapter)
 
 
 def say_rate_limited(stream_name: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import requests
@@ -21,9 +21,11 @@ from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 from airbyte_cdk.sources.utils.slice_logger import SliceLogger
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from requests.auth import AuthBase
 
-from source_stock_ticker_api.cdk.http import pool_connections_for_http, say_rate_limited, send
+from source_stock_ticker_api.cdk.failures import quiet_http_client
+from source_stock_ticker_api.cdk.http import mount_adapters, say_rate_limited, send
 from source_stock_ticker_api.config import StockTickerConfig
 from source_stock_ticker_api.polygon.bodies import ParsedBodies
 from source_stock_ticker_api.polygon.congestion import Congestion
@@ -34,6 +36,7 @@ from source_stock_ticker_api.polygon.errors import (
     Refusal,
     refusal_of,
 )
+from source_stock_ticker_api.polygon.halt import Halt
 from source_stock_ticker_api.polygon.request import ApiRequest
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -41,14 +44,16 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 @dataclass(frozen=True)
 class Access:
-    """How every stream reaches the API: the config, the key's authenticator, and the one
-    budget and congestion all streams share (the API counts the key's requests, not a
-    stream's). Without a congestion, each stream has its own."""
+    """How every stream reaches the API: the config, the key's authenticator, the one budget
+    and congestion all streams share (the API counts the key's requests, not a stream's), and
+    the one halt: after the API rejected the key, no stream sends another request. Without a
+    congestion, each stream has its own."""
 
     config: StockTickerConfig
     authenticator: AuthBase
     budget: APIBudget | None = None
     congestion: Congestion | None = None
+    halt: Halt = field(default_factory=Halt)
 
     def for_tickers(self, tickers: tuple[str, ...]) -> Access:
         """The same access, for a stream that reads only `tickers` of the config's."""
@@ -93,11 +98,13 @@ class PolygonStream(HttpStream):
         self._congestion = access.congestion or Congestion(
             access.config.requests_per_minute, access.config.max_concurrent_requests
         )
+        self._halt = access.halt
         self._describe = describe
         self._not_found_is_empty = not_found_is_empty
         self._read: Read | None = None  # the read in progress, while the CDK's loop runs
         super().__init__(authenticator=access.authenticator, api_budget=access.budget)
-        pool_connections_for_http(self)
+        mount_adapters(self, self._halt.check)
+        quiet_http_client(self.logger)
 
     @property
     def url_base(self) -> str:
@@ -161,10 +168,16 @@ class PolygonStream(HttpStream):
 
     def fetch(self, request: ApiRequest) -> Fetched:
         """One request, retried and paced as every request is, in the calling thread; after
-        a 429, asked again once the congestion lets it leave (congestion.py)."""
+        a 429, asked again once the congestion lets it leave (congestion.py).
+
+        A failure that every request would meet (the key rejected) halts the sync's requests.
+        """
         while True:
-            with self._congestion.sending():
-                response = send(self, request)
+            try:
+                with self._congestion.sending():
+                    response = send(self, request)
+            except AirbyteTracedException as error:
+                raise self._halt.on_failure(error) from None
             if response.status_code != 429:
                 return Fetched(response, refusal_of(response, self._describe))
             say_rate_limited(self.name)

@@ -130,9 +130,12 @@ class PagesInFlight:
 
     `fetch(request)` makes one request, in a worker thread, and returns its answer;
     `follow(answer)`, also in the worker, names the chain's next page, or None after the last.
+    `first_alone`: no second request before the first has been answered.
     """
 
-    def __init__(self, fetch: Fetch, follow: Follow, limit: int, bars_ahead: int) -> None:
+    def __init__(
+        self, fetch: Fetch, follow: Follow, limit: int, bars_ahead: int, first_alone: bool = False
+    ) -> None:
         self._fetch = fetch
         self._follow = follow
         self._limit = limit
@@ -147,6 +150,9 @@ class PagesInFlight:
         self._in_flight = 0
         self._weight = 0  # expected bars of the pages requested and not written yet
         self._closed = False
+        # With `first_alone`, one request alone until an answer arrives: a key the API rejects
+        # costs one request, not one per request in flight (after it, none: polygon/halt.py).
+        self._answered = not first_alone
         self.most_in_flight = 0  # for the log's totals and tests: the most requests at once
 
     def pages(self, chains: Sequence[Sequence[PageRequest]]) -> Iterator[Page]:
@@ -215,7 +221,8 @@ class PagesInFlight:
 
         Called with the lock held, whenever a page arrives or is written.
         """
-        while self._wanting and not self._closed and self._outstanding < self._limit:
+        limit = self._limit if self._answered else 1
+        while self._wanting and not self._closed and self._outstanding < limit:
             chain = self._chains[self._wanting[0]]
             if chain.index > self._failed:
                 return  # a page before it failed: the sync stops there
@@ -244,6 +251,8 @@ class PagesInFlight:
         with self._changed:
             if ahead.error is not None:
                 self._failed = min(self._failed, chain.index)
+            else:
+                self._answered = True
             ahead.arrived, ahead.answer = True, answer
             self._in_flight -= 1
             if following is not None:

@@ -104,6 +104,7 @@ class PriceSync:
             self._following,
             requests_in_flight(config.requests_per_minute, config.max_concurrent_requests),
             BARS_AHEAD,
+            first_alone=True,  # a rejected key costs one request, whatever the limit
         )
         chains = self._plan.first_pages()
         for page in pages.pages(chains):

@@ -46,7 +46,7 @@ NOT_ENTITLED = (
 )
 NOT_IN_PLAN = not_in_plan("You are not entitled to this data.", bars_of("MSFT"))
 ADVICE = "Fix or remove each refused ticker: the next sync resumes it where it stopped."
-CDK_SUMMARY = "During the sync, the following streams did not sync successfully: stock_prices: "
+SUMMARY = "During the sync, the following streams did not sync successfully: stock_prices."
 
 
 pytestmark = pytest.mark.now()
@@ -108,7 +108,8 @@ def test_given_the_middle_ticker_refused_when_read_then_the_others_are_read_and_
     # One checkpoint per window, as in any sync; MSFT's refused window leaves the state as it was.
     assert states(output) == [aapl, aapl, both]
     assert asked(requests_mock) == [path(daily_url(t)) for t in ("AAPL", "MSFT", "NVDA")]
-    # The stream's one error, then the CDK's summary of failed streams.
+    # The stream's one error. The CDK's test wrapper prints the error a read ends with too: the
+    # summary naming the failed streams (cdk/failures.py), which `run` does not print.
     assert error_traces(output) == [
         (
             FailureType.config_error,
@@ -116,7 +117,7 @@ def test_given_the_middle_ticker_refused_when_read_then_the_others_are_read_and_
         ),
         (
             FailureType.config_error,
-            f"{CDK_SUMMARY}AirbyteTracedException('Refused by the API: MSFT.')",
+            SUMMARY,
         ),
     ]
     # Every STATE is out before the error, and the stream is not reported complete.

@@ -184,6 +184,29 @@ def test_never_more_requests_than_the_limit() -> None:
     assert most == 3
 
 
+def test_first_alone_asks_nothing_more_until_the_first_page_has_arrived() -> None:
+    """A sync's first request goes alone (a rejected key costs one request), then the limit."""
+    api = FakeApi({"A": 1, "B": 1, "C": 1})
+    fetcher = PagesInFlight(api.fetch, api.follow, 3, 1_000_000, first_alone=True)
+    answering = threading.Thread(target=lambda: api.answer("A1", "C1", "B1"))
+    answering.start()
+    out = written(api, fetcher.pages(api.heads()))
+    answering.join()
+    assert out[0] == "A1" and sorted(out) == ["A1", "B1", "C1"]
+    assert api.events[:2] == ["ask A1", "got A1"]  # B1 and C1 asked only then
+    assert fetcher.most_in_flight == 2
+
+
+def test_first_alone_after_a_first_fetch_that_raised_asks_nothing_more() -> None:
+    api = FakeApi({"A": 1, "B": 1}, instant=True)
+    api.failing.add("A1")
+    pages = list(
+        PagesInFlight(api.fetch, api.follow, 2, 1_000_000, first_alone=True).pages(api.heads())
+    )
+    assert [taken(page) for page in pages] == [(None, "A1 failed")]
+    assert not api.was_asked("B1")
+
+
 def test_pages_requested_and_not_written_never_weigh_more_than_bars_ahead() -> None:
     """Ten chains of two 50,000-bar pages and room for 100,000 bars: never more than two pages
     between their request and the end of their writing."""
