@@ -31,14 +31,18 @@ def _spec_properties() -> Mapping[str, Any]:
 
 
 SPEC_PROPERTIES = _spec_properties()
-TIMESPANS: tuple[str, ...] = tuple(SPEC_PROPERTIES["timespan"]["enum"])
+# The spec lists null among the choices (null means the default); the timespans are the rest.
+TIMESPANS: tuple[str, ...] = tuple(t for t in SPEC_PROPERTIES["timespan"]["enum"] if t is not None)
 DEFAULT_API_URL: str = SPEC_PROPERTIES["api_url"]["default"]
 # One year back: inside the free plan's history (about two years), so the default never gets a 403.
 DEFAULT_HISTORY_DAYS = 365
 EARLIEST_DATE = date(1970, 1, 1)
 # Real keys are 32 characters. Shorter ones are refused before use, and kept out of the log
-# filter, which would otherwise mask every occurrence of, say, "0" in the output.
-MIN_KEY_LENGTH = 8
+# filter, which would otherwise mask every occurrence of, say, "0" in the output. Longer ones
+# than the maximum are refused too: the API answers a header that long with HTTP 431, which no
+# retry can help.
+MIN_KEY_LENGTH: int = SPEC_PROPERTIES["api_key"]["minLength"]
+MAX_KEY_LENGTH: int = SPEC_PROPERTIES["api_key"]["maxLength"]
 TICKER_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.:\-]{0,39}$")
 # The spec's own pattern: strptime alone would also take 2024-1-2, which the spec then rejects
 # with a message that does not name the field.
@@ -118,8 +122,18 @@ def _field(raw: Mapping[str, Any], field: str) -> Any:
 
 def _api_key(raw: Mapping[str, Any]) -> str:
     key = raw.get("api_key")
+    if key is not None and not isinstance(key, str):
+        raise ConfigError(
+            f"api_key must be a string (in quotes), got a JSON {json_type(key)}: paste your "
+            'Polygon.io / Massive.com API key as text, e.g. "api_key": "AbC123...".'
+        )
     if not isinstance(key, str) or not key.strip():
         raise ConfigError("api_key is missing: paste your Polygon.io / Massive.com API key.")
+    if len(key.strip()) > MAX_KEY_LENGTH:
+        raise ConfigError(
+            f"api_key is {len(key.strip())} characters long, more than a key can be (at most "
+            f"{MAX_KEY_LENGTH}; Polygon.io / Massive.com keys are 32): paste the key alone."
+        )
     if any(ch.isspace() for ch in key.strip()) or not key.strip().isprintable():
         raise ConfigError("api_key contains spaces or control characters: paste the key alone.")
     if not key.isascii():
@@ -253,3 +267,21 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, as the user wrote it: number, list, object..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    names: dict[type, str] = {list: "list", dict: "object", str: "string"}
+    return names.get(type(value), type(value).__name__)
+
+
+def unknown_fields(raw: Mapping[str, Any]) -> list[str]:
+    """Fields the spec does not know (a typo such as start_dat), which are otherwise ignored;
+    the CDK's own keys (`_limit`...) are not the user's."""
+    return [key for key in raw if key not in SPEC_PROPERTIES and not key.startswith("_")]

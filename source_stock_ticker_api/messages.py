@@ -71,6 +71,15 @@ _TOLD: Mapping[int, Callable[[str, str], str]] = {
 USER_MUST_FIX = frozenset({400, 401, 403, 404})
 
 
+def unknown_fields_message(fields: Sequence[str]) -> str:
+    """The one warning for config fields the connector does not know, which it ignores."""
+    return (
+        f"The configuration has {counted(len(fields), 'field')} the connector does not know, "
+        f"and ignores: {', '.join(fields)}. Check the spelling against the spec "
+        "(start_date, end_date, tickers, ...)."
+    )
+
+
 def no_bars_warning(ticker: str, first: str, last: str) -> str:
     """The one warning for a ticker whose range with trading days held no bar at all: a symbol
     the API does not know answers exactly so."""

@@ -4,7 +4,7 @@ config and one check of the saved state, before any request."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from datetime import date
 from typing import Any
 
@@ -26,11 +26,14 @@ from source_stock_ticker_api.config import (
     StockTickerConfig,
     parse_config,
     today_in_new_york,
+    unknown_fields,
 )
+from source_stock_ticker_api.config_file import read_config_file
 from source_stock_ticker_api.markets import MARKETS, Market, tickers_by_market
 from source_stock_ticker_api.messages import (
     answer_message,
     market_not_in_plan_message,
+    unknown_fields_message,
     unreachable_message,
 )
 from source_stock_ticker_api.polygon.bodies import api_reason
@@ -38,6 +41,7 @@ from source_stock_ticker_api.polygon.congestion import Congestion
 from source_stock_ticker_api.polygon.endpoints import aggs_params, aggs_path, describe_price_request
 from source_stock_ticker_api.polygon.pacing import PacedBudget
 from source_stock_ticker_api.polygon.stream import CONNECT_TIMEOUT_SECONDS, Access
+from source_stock_ticker_api.prices.cursors import LEGACY_KEY
 from source_stock_ticker_api.prices.saved_state import (
     SETTINGS_KEY,
     check_bar_settings,
@@ -45,9 +49,15 @@ from source_stock_ticker_api.prices.saved_state import (
 )
 from source_stock_ticker_api.prices.stream import PriceStream
 from source_stock_ticker_api.reference.catalog import reference_streams
-from source_stock_ticker_api.state_file import read_state_file
+from source_stock_ticker_api.reference.endpoints import ENDPOINTS
+from source_stock_ticker_api.reference.incremental import validate_dates
+from source_stock_ticker_api.state_file import read_state_file, upper_case_tickers
 
 STREAM_NAMES = tuple(market.stream_name for market in MARKETS)
+# Keys of a price stream's state that are not tickers, so never upper-cased.
+RESERVED_STATE_KEYS = frozenset({SETTINGS_KEY, LEGACY_KEY})
+# The reference streams with a date cursor per ticker, and that cursor's field.
+DATED_STREAMS = {e.stream: e.incremental.cursor_field for e in ENDPOINTS if e.incremental}
 
 
 def api_budget(config: StockTickerConfig) -> PacedBudget:
@@ -73,7 +83,16 @@ class SourceStockTickerApi(FailuresOnce, RecordPagesSource):
         parsed = self._parsed
         if parsed is None or parsed[0] != fields or parsed[1] != today:
             parsed = self._parsed = (fields, today, parse_config(raw))
+            unknown = unknown_fields(raw)
+            if unknown:
+                logging.getLogger("airbyte").warning(unknown_fields_message(unknown))
         return parsed[2]
+
+    @staticmethod
+    def read_config(config_path: str) -> MutableMapping[str, Any]:
+        """The config file, or a config_error naming it when it holds no JSON object (the
+        CDK's ValueError would be reported as the connector's own fault)."""
+        return read_config_file(config_path)
 
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
@@ -116,12 +135,16 @@ class SourceStockTickerApi(FailuresOnce, RecordPagesSource):
         is a config_error that says what to do, not a traceback or a stream failure halfway
         through. The streams then take their state as valid.
         """
-        messages = read_state_file(state_path)
+        messages = upper_case_tickers(read_state_file(state_path), RESERVED_STATE_KEYS)
         manager = ConnectorStateManager(messages)
         for name in STREAM_NAMES:
             stream_state = manager.get_stream_state(name, None)
             if stream_state:
                 validate_state(stream_state, name)
+        for name, field in DATED_STREAMS.items():
+            stream_state = manager.get_stream_state(name, None)
+            if stream_state:
+                validate_dates(stream_state, name, field)
         return messages
 
     def read(

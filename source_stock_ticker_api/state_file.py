@@ -19,7 +19,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.sources.connector_state_manager import AirbyteStateBlob
 
-from source_stock_ticker_api.config import ConfigError
+from source_stock_ticker_api.config import ConfigError, json_type
 from source_stock_ticker_api.markets import STOCKS
 from source_stock_ticker_api.messages import reset_advice
 
@@ -44,23 +44,38 @@ def read_state_file(path: str) -> list[AirbyteStateMessage]:
                 f"must hold {FILE_SHAPE}: put the message inside [ ]."
             )
         # The tutorial's file: one state object per stream name.
-        return [
-            AirbyteStateMessage(
-                type=AirbyteStateType.STREAM,
-                stream=AirbyteStreamState(
-                    stream_descriptor=StreamDescriptor(name=name),
-                    stream_state=AirbyteStateBlob(value),
-                ),
-            )
-            for name, value in content.items()
-            if isinstance(value, dict)
-        ]
+        return _per_stream(content)
     if not isinstance(content, list):
         raise ConfigError(
-            f"The state file {path} holds a JSON {type(content).__name__}. It must hold "
+            f"The state file {path} holds a JSON {json_type(content)}. It must hold "
             f"{FILE_SHAPE}."
         )
-    return [_message(item, position, path) for position, item in enumerate(content, 1)]
+    messages = [_message(item, position, path) for position, item in enumerate(content, 1)]
+    return [stream for message in messages for stream in _as_streams(message)]
+
+
+def _per_stream(states: dict[str, Any]) -> list[AirbyteStateMessage]:
+    """One STREAM state message per stream name of `states` whose value is an object."""
+    return [
+        AirbyteStateMessage(
+            type=AirbyteStateType.STREAM,
+            stream=AirbyteStreamState(
+                stream_descriptor=StreamDescriptor(name=name),
+                stream_state=AirbyteStateBlob(value),
+            ),
+        )
+        for name, value in states.items()
+        if isinstance(value, dict)
+    ]
+
+
+def _as_streams(message: AirbyteStateMessage) -> list[AirbyteStateMessage]:
+    """A LEGACY message (`{"type": "LEGACY", "data": {"stock_prices": {...}}}`, what older
+    platforms kept) as the STREAM messages it means; the CDK would ignore it and the sync
+    would read everything again from start_date. Any other message as it is."""
+    if message.type == AirbyteStateType.LEGACY and isinstance(message.data, dict):
+        return _per_stream(message.data)
+    return [message]
 
 
 def _load_json(path: str) -> Any:
@@ -108,3 +123,34 @@ def _message(item: Any, position: int, path: str) -> AirbyteStateMessage:
             f"resume from. {reset_advice(STOCKS.stream_name)}"
         )
     return message
+
+
+def upper_case_tickers(
+    messages: list[AirbyteStateMessage], reserved: frozenset[str]
+) -> list[AirbyteStateMessage]:
+    """Each STREAM state with its ticker keys upper-cased: `aapl` is the ticker AAPL, as in
+    the config, and the state written back holds `AAPL` alone. Where both are saved, `AAPL`
+    wins: it is the cursor the connector kept (earlier versions ignored `aapl`). Keys in
+    `reserved` (`bar_settings`, the tutorial's `date`) are not tickers and stay as they are."""
+    fixed: list[AirbyteStateMessage] = []
+    for message in messages:
+        stream = message.stream
+        saved = dict(stream.stream_state.__dict__) if stream and stream.stream_state else {}
+        lower = [key for key in saved if key not in reserved and key != key.upper()]
+        if stream is None or not lower:
+            fixed.append(message)
+            continue
+        state = {key: value for key, value in saved.items() if key not in lower}
+        for key in lower:
+            state.setdefault(key.upper(), saved[key])
+        fixed.append(
+            AirbyteStateMessage(
+                type=AirbyteStateType.STREAM,
+                stream=AirbyteStreamState(
+                    stream_descriptor=stream.stream_descriptor,
+                    stream_state=AirbyteStateBlob(state),
+                ),
+                sourceStats=message.sourceStats,
+            )
+        )
+    return fixed

@@ -299,8 +299,8 @@ def test_given_a_single_state_message_not_in_a_list_then_config_error_saying_wha
     [
         ("{", "is not valid JSON (Expecting property name enclosed in double quotes at line 1, "),
         ("", "is not valid JSON (Expecting value at line 1, column 1). It must hold "),
-        ("42", "holds a JSON int. It must hold "),
-        ('"a string"', "holds a JSON str. It must hold "),
+        ("42", "holds a JSON number. It must hold "),
+        ('"a string"', "holds a JSON string. It must hold "),
     ],
 )
 def test_given_a_state_file_that_is_not_a_list_of_messages_then_config_error_saying_what_to_write(

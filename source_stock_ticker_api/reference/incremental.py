@@ -18,7 +18,8 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.core import StreamData
 
-from source_stock_ticker_api.config import today_in_new_york
+from source_stock_ticker_api.config import ConfigError, today_in_new_york
+from source_stock_ticker_api.messages import reset_advice
 from source_stock_ticker_api.polygon.stream import Access, Read
 from source_stock_ticker_api.reference.declarations import (
     Endpoint,
@@ -131,7 +132,7 @@ class IncrementalStream(DeclaredStream, CheckpointMixin):
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
-        """Entries that are not a date are left out: the ticker reads its history again."""
+        """Takes the state as the source checked it (validate_dates)."""
         self._dates = TickerDates(self._dates.field, value)
 
     def start_read(self, sync_mode: SyncMode) -> Read:
@@ -146,3 +147,19 @@ def _is_date(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+def validate_dates(value: Any, stream: str, field: str) -> None:
+    """Raises ConfigError unless `value` is a state of `stream` as this connector writes it,
+    `{"AAPL": {field: "YYYY-MM-DD"}}`, naming the entry that is not: ignoring it would read
+    that ticker's whole history again without a word."""
+    advice = reset_advice(stream)
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"The saved state for {stream} is not a JSON object. {advice}")
+    for ticker, entry in value.items():
+        day = entry.get(field) if isinstance(entry, Mapping) else None
+        if not isinstance(day, str) or not _is_date(day):
+            raise ConfigError(
+                f"The saved state of {stream} for ticker {ticker!r} is {entry!r}, not "
+                f'{{"{field}": "YYYY-MM-DD"}}. {advice}'
+            )
