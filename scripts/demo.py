@@ -10,6 +10,7 @@ matplotlib is a dev dependency (make install), never one of the connector's.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -17,7 +18,10 @@ import urllib.request
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "demo-output"
@@ -139,13 +143,14 @@ def last_states(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(found.values())
 
 
-def draw_closes(messages: list[dict[str, Any]], path: Path) -> None:
+def draw_closes(messages: list[dict[str, Any]], path: Path) -> Figure:
     """Every ticker's closing prices on one chart (log scale: a coin, an index and a share
-    differ a thousandfold), the later sync's bar replacing the forming one."""
+    differ a thousandfold), the later sync's bar replacing the forming one; the figure drawn."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display needed
     from matplotlib import pyplot
+    from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
     closes: dict[str, dict[datetime, float]] = defaultdict(dict)
     for message in messages:
@@ -159,14 +164,41 @@ def draw_closes(messages: list[dict[str, Any]], path: Path) -> None:
         days = [day for day, _ in points]
         axes.plot(days, [close for _, close in points], label=ticker)  # type: ignore[arg-type]
     axes.set_yscale("log")
-    axes.set_ylabel("close (log scale)")
+    ticks = price_ticks([list(by_day.values()) for by_day in closes.values() if by_day])
+    axes.yaxis.set_major_locator(FixedLocator(ticks))
+    axes.yaxis.set_major_formatter(FixedFormatter([f"{tick:,.0f}" for tick in ticks]))
+    axes.yaxis.set_minor_locator(NullLocator())
+    axes.set_ylabel("close, USD (log scale)")
     axes.set_title("Daily closes from the sandbox: a stock, a crypto pair and an index")
     axes.legend()
-    axes.grid(True, which="both", alpha=0.3)
+    axes.grid(True, which="major", alpha=0.3)
     figure.autofmt_xdate()
     figure.tight_layout()
     figure.savefig(path)
     pyplot.close(figure)
+    return figure
+
+
+def price_ticks(series: list[list[float]]) -> list[float]:
+    """Labelled prices for a log axis: 1, 2 and 5 times the powers of ten across the prices
+    plotted, and each line's median (two significant digits) where no such tick falls within
+    its own range, so every line has a labelled price beside it."""
+    prices = [price for closes in series for price in closes if price > 0]
+    if not prices:
+        return []
+    low, high = min(prices), max(prices)
+    ticks = {
+        step * 10.0**power
+        for power in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+        for step in (1, 2, 5)
+        if low <= step * 10.0**power <= high
+    }
+    for closes in series:
+        own = [price for price in closes if price > 0]
+        if own and not any(min(own) <= tick <= max(own) for tick in ticks):
+            median = sorted(own)[len(own) // 2]
+            ticks.add(float(f"{median:.2g}"))
+    return sorted(ticks)
 
 
 def requests_made(url: str) -> int:

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from optparse import Values
 from pathlib import Path
 
@@ -39,6 +41,9 @@ PYTHON = sys.executable
 UV = Path(PYTHON).with_name("uv")
 PIP_INSTALL = [PYTHON, "-m", "pip", "install", "--progress-bar", "off"]
 FORCE_PIP = "INSTALL_WITHOUT_UV"
+# pip's line for each requirement of the lock whose marker excludes this Python or platform
+# (the lock holds every Python's: hundreds of them).
+MARKERS_DONT_MATCH = re.compile(r"Ignoring \S+: markers .* don't match your environment")
 
 
 def pip_options() -> Values:
@@ -113,10 +118,39 @@ def shown(command: list[str]) -> str:
     return " ".join(redact_auth_from_url(part) if "://" in part else part for part in command)
 
 
+def without_marker_noise(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of an install, without pip's "Ignoring ...: markers ... don't match your
+    environment" (one per requirement for another Python), which are counted in one line at
+    the end instead; every other line (errors included) as it came, in order."""
+    skipped = 0
+    for line in lines:
+        if MARKERS_DONT_MATCH.fullmatch(line.rstrip("\r\n")):
+            skipped += 1
+        else:
+            yield line
+    if skipped:
+        yield f"({skipped} requirements of the lock are for other Pythons or platforms: skipped)\n"
+
+
 def run(command: list[str], env: dict[str, str] | None = None) -> int:
-    """Runs a command after printing it; its exit code, so that a failure can fall back."""
+    """Runs a command after printing it; its exit code, so that a failure can fall back.
+
+    Its output and errors are passed on line by line, as they come, without marker noise.
+    """
     print(shown(command), flush=True)
-    return subprocess.run(command, cwd=ROOT, env=env).returncode
+    with subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in without_marker_noise(process.stdout):
+            print(line, end="", flush=True)
+    return process.returncode
 
 
 def install_uv() -> str | None:

@@ -25,8 +25,10 @@ READER_GONE_EXIT_CODE = 141
 
 
 def run(args: list[str] | None = None) -> None:
+    # The arguments first: `--help` and a wrong command print their usage and nothing else,
+    # before the CDK's entrypoint logs its first line.
+    parsed_args = StockTickerEntrypoint.parse_args(sys.argv[1:] if args is None else args)
     entrypoint = StockTickerEntrypoint(SourceStockTickerApi())
-    parsed_args = entrypoint.parse_args(sys.argv[1:] if args is None else args)
     try:
         with PRINT_BUFFER, shared_stdout(PRINT_BUFFER) as records_out:
             entrypoint.records_out = records_out

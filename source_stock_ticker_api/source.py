@@ -20,7 +20,7 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
 from source_stock_ticker_api.cdk.failures import FailuresOnce
-from source_stock_ticker_api.cdk.record_pages import RecordPagesSource
+from source_stock_ticker_api.cdk.log_lines import LogLinesSource
 from source_stock_ticker_api.config import (
     ConfigError,
     StockTickerConfig,
@@ -65,7 +65,7 @@ def api_budget(config: StockTickerConfig) -> PacedBudget:
     return PacedBudget(config.requests_per_minute, len(tickers_by_market(config.tickers)))
 
 
-class SourceStockTickerApi(FailuresOnce, RecordPagesSource):
+class SourceStockTickerApi(FailuresOnce, LogLinesSource):
     def __init__(self) -> None:
         super().__init__()
         # The last config parsed, as (what it was parsed from, on which day, the result).

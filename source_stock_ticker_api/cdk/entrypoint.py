@@ -43,11 +43,13 @@ from airbyte_cdk.models import (
     ConnectorSpecification,
     Type,
 )
+from airbyte_cdk.sources import Source
 from airbyte_cdk.sources.connector_state_manager import HashableStreamDescriptor
 from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets, update_secrets
 from airbyte_cdk.utils.print_buffer import PrintBuffer
 
+from source_stock_ticker_api.cdk.log_lines import bound_the_cdk_log_lines, bounded
 from source_stock_ticker_api.cdk.record_pages import RECORD_PAGES, RecordPage, record_line_ends
 from source_stock_ticker_api.config import MIN_KEY_LENGTH
 
@@ -72,6 +74,11 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
 
     records_out: BinaryIO | None = None  # while run() holds stdout: see shared_stdout
     record_pages = True  # a page of records as one RecordPage message when records_out is set
+
+    def __init__(self, source: Source) -> None:
+        """The CDK's entrypoint, its log lines bounded (cdk/log_lines.py)."""
+        super().__init__(source)
+        bound_the_cdk_log_lines()
 
     def validate_connection(  # type: ignore[override]  # the CDK calls it through self
         self, source_spec: ConnectorSpecification, config: Mapping[str, Any]
@@ -142,6 +149,9 @@ class StockTickerEntrypoint(AirbyteEntrypoint):
             for message in super().read(source_spec, config, catalog, state):
                 record = message.record
                 if record is None or message.type is not Type.RECORD:
+                    if message.type is Type.LOG and message.log is not None:
+                        # The CDK's slice lines (`--debug`) and queued logs skip the formatter.
+                        message.log.message = bounded(message.log.message)
                     yield message
                 elif isinstance(message, RecordPage):
                     if out is not None:

@@ -32,6 +32,7 @@ OVERRIDES = sorted(
 # The parameters each override was written against (airbyte-cdk 7.39); the CDK calls the hooks
 # positionally, so names, order and kinds matter, not annotations.
 SIGNATURES = {
+    "__init__": "(self, source)",  # then bounds the CDK's log lines: see test_log_lines_contract
     "handle_record_counts": "(message, stream_message_count)",
     "read": "(self, source_spec, config, catalog, state)",
     "set_up_secret_filter": "(config, connection_specification)",
