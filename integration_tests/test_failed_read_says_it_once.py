@@ -117,9 +117,10 @@ def test_given_a_rejected_key_and_requests_in_flight_when_read_then_one_config_e
         "No stream is read after stock_prices: its failure would stop every one of them."
         in run.logs
     )
-    assert run.logs[-1] == (
+    assert run.logs[-2] == (
         "During the sync, the following streams did not sync successfully: stock_prices."
     )
+    assert run.logs[-1].startswith("SourceStockTickerApi runtimes:")  # once, at the end
     assert_said_once(run, WRONG_KEY)
     assert_key_hidden(run, sandbox, WRONG_KEY)
 
@@ -171,9 +172,10 @@ def test_given_a_plan_without_crypto_when_read_then_the_stock_is_read_and_one_co
         ("X:BTCUSD", 403),
     ]
     assert [r["stock_ticker"] for r in run.records] == ["AAPL"] * 5
-    assert run.logs[-1] == (
+    assert run.logs[-2] == (
         "During the sync, the following streams did not sync successfully: crypto_prices."
     )
+    assert run.logs[-1].startswith("SourceStockTickerApi runtimes:")  # once, at the end
     assert_said_once(run, "sandbox-stocks-only-key")
 
 
