@@ -156,3 +156,13 @@ def rate_limit_gave_up_message(
         f"max_concurrent_requests (now {max_concurrent_requests}), or stop other programs "
         "using the same API key."
     )
+
+
+def unknown_streams_message(unknown: list[str], known: list[str]) -> str:
+    """A catalog naming streams this connector does not have: a typo, or another connector's."""
+    names = ", ".join(unknown)
+    noun = "stream" if len(unknown) == 1 else "streams"
+    return (
+        f"The catalog selects the {noun} {names}, which this connector does not have. Its "
+        f"streams are: {', '.join(known)} (discover lists them with their schemas)."
+    )

@@ -28,12 +28,13 @@ from source_stock_ticker_api.config import (
     today_in_new_york,
     unknown_fields,
 )
-from source_stock_ticker_api.config_file import read_config_file
+from source_stock_ticker_api.input_files import read_catalog_file, read_config_file
 from source_stock_ticker_api.markets import MARKETS, Market, tickers_by_market
 from source_stock_ticker_api.messages import (
     answer_message,
     market_not_in_plan_message,
     unknown_fields_message,
+    unknown_streams_message,
     unreachable_message,
 )
 from source_stock_ticker_api.polygon.bodies import api_reason
@@ -93,6 +94,11 @@ class SourceStockTickerApi(FailuresOnce, LogLinesSource):
         """The config file, or a config_error naming it when it holds no JSON object (the
         CDK's ValueError would be reported as the connector's own fault)."""
         return read_config_file(config_path)
+
+    @classmethod
+    def read_catalog(cls, catalog_path: str) -> ConfiguredAirbyteCatalog:
+        """The catalog file, or a config_error naming it when it holds no configured catalog."""
+        return read_catalog_file(catalog_path)
 
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
@@ -154,11 +160,15 @@ class SourceStockTickerApi(FailuresOnce, LogLinesSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        """The CDK's read, after refusing a state written for other bars, before any request.
-
-        From inside the sync the CDK would report it as a stream failure followed by a generic
-        one; here it is one config_error.
+        """The CDK's read, after refusing, before any request, a catalog stream this connector
+        does not have (the CDK skips it in silence) and a state written for other bars (from
+        inside the sync the CDK would report it as a stream failure followed by a generic one).
+        Each is one config_error.
         """
+        known = [stream.name for stream in self.streams(config)]
+        unknown = [s.stream.name for s in catalog.streams if s.stream.name not in known]
+        if unknown:
+            raise ConfigError(unknown_streams_message(unknown, known))
         incremental = [
             stream.stream.name
             for stream in catalog.streams

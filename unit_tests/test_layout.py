@@ -23,7 +23,7 @@ LAYERS: dict[str, int] = {
     "cdk": 2,
     "config": 1,
     "state_file": 1,
-    "config_file": 1,
+    "input_files": 1,
     "messages": 1,
     "bars": 1,
     "markets": 1,

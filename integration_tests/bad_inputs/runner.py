@@ -3,9 +3,10 @@ in the shape of the case's `expect`, so the test compares the two and `record` c
 
 A case gives the command, the config as changes to a base config (or the config file's raw
 text) and the state (JSON, or the file's raw text); a read's catalog is stock_prices,
-incremental. Placeholders:
+incremental, unless the case gives its own (`catalog`, JSON, or `catalog_file`, raw text).
+Placeholders:
 `$SANDBOX_URL` in a config value, `{"$repeat": [text, count]}` for a long value, and
-`$CONFIG_FILE` / `$STATE_FILE` in expected messages for the files' paths.
+`$CONFIG_FILE` / `$STATE_FILE` / `$CATALOG_FILE` in expected messages for the files' paths.
 """
 
 from __future__ import annotations
@@ -70,7 +71,12 @@ def write_files(case: dict[str, Any], sandbox: Sandbox, workdir: Path) -> dict[s
         files["config"].write_text(json.dumps(config_of(case, sandbox)), encoding="utf-8")
     if case["command"] == "read":
         files["catalog"] = workdir / "catalog.json"
-        files["catalog"].write_text(json.dumps(catalog()), encoding="utf-8")
+        if "catalog_file" in case:
+            if case["catalog_file"] is not None:  # null: a file that does not exist
+                files["catalog"].write_text(case["catalog_file"], encoding="utf-8")
+        else:
+            text = json.dumps(case["catalog"] if "catalog" in case else catalog())
+            files["catalog"].write_text(text, encoding="utf-8")
     if "state" in case or "state_file" in case:
         files["state"] = workdir / "state.json"
         text = case["state_file"] if "state_file" in case else json.dumps(case["state"])
@@ -108,6 +114,7 @@ def outcome(
     paths = {
         str(workdir / "config.json"): "$CONFIG_FILE",
         str(workdir / "state.json"): "$STATE_FILE",
+        str(workdir / "catalog.json"): "$CATALOG_FILE",
     }
 
     def placed(text: str) -> str:
