@@ -55,6 +55,8 @@ from source_stock_ticker_api.reference.incremental import validate_dates
 from source_stock_ticker_api.state_file import read_state_file, upper_case_tickers
 
 STREAM_NAMES = tuple(market.stream_name for market in MARKETS)
+# Every stream `streams` builds, in its order: the price streams, then the declared endpoints.
+ALL_STREAM_NAMES = (*STREAM_NAMES, *(endpoint.stream for endpoint in ENDPOINTS))
 # Keys of a price stream's state that are not tickers, so never upper-cased.
 RESERVED_STATE_KEYS = frozenset({SETTINGS_KEY, LEGACY_KEY})
 # The reference streams with a date cursor per ticker, and that cursor's field.
@@ -165,10 +167,9 @@ class SourceStockTickerApi(FailuresOnce, LogLinesSource):
         inside the sync the CDK would report it as a stream failure followed by a generic one).
         Each is one config_error.
         """
-        known = [stream.name for stream in self.streams(config)]
-        unknown = [s.stream.name for s in catalog.streams if s.stream.name not in known]
+        unknown = [s.stream.name for s in catalog.streams if s.stream.name not in ALL_STREAM_NAMES]
         if unknown:
-            raise ConfigError(unknown_streams_message(unknown, known))
+            raise ConfigError(unknown_streams_message(unknown, list(ALL_STREAM_NAMES)))
         incremental = [
             stream.stream.name
             for stream in catalog.streams

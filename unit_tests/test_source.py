@@ -16,7 +16,7 @@ from source_stock_ticker_api import source as source_module
 from source_stock_ticker_api.config import parse_config
 from source_stock_ticker_api.prices.saved_state import validate_state
 from source_stock_ticker_api.prices.stream import PriceStream
-from source_stock_ticker_api.source import SourceStockTickerApi, api_budget
+from source_stock_ticker_api.source import ALL_STREAM_NAMES, SourceStockTickerApi, api_budget
 from unit_tests.config_builder import API_URL, ConfigBuilder
 from unit_tests.helpers import STREAM_NAMES, command_line, run_cli, saved_state, write_json
 
@@ -28,6 +28,7 @@ def test_streams_are_the_price_streams_then_the_reference_streams_on_one_budget(
     streams = SourceStockTickerApi().streams(ConfigBuilder().build())
     assert isinstance(streams[0], PriceStream)
     assert [stream.name for stream in streams] == STREAM_NAMES
+    assert list(ALL_STREAM_NAMES) == STREAM_NAMES  # what read checks a catalog against
     # One pace for the key: the API counts its requests, whichever stream sends them.
     budgets = {id(stream._http_client._api_budget) for stream in streams}  # type: ignore[attr-defined]
     assert len(budgets) == 1
