@@ -15,12 +15,7 @@ import pytest
 import requests_mock as rm
 from airbyte_cdk.models import (
     AirbyteMessage,
-    AirbyteStream,
-    ConfiguredAirbyteCatalog,
-    ConfiguredAirbyteStream,
-    DestinationSyncMode,
     FailureType,
-    SyncMode,
     Type,
 )
 from airbyte_cdk.sources import AbstractSource
@@ -46,6 +41,7 @@ from source_stock_ticker_api.markets import STOCKS
 from source_stock_ticker_api.polygon.stream import Access
 from source_stock_ticker_api.prices.slices import BarQuery, TickerPage
 from source_stock_ticker_api.prices.stream import PriceStream
+from unit_tests.cdk.two_streams import Lines, catalog
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.integration.api_failures import UNKNOWN_KEY, failure
 from unit_tests.integration.request_builder import AAPL_URL
@@ -104,30 +100,6 @@ class Stopping(Plain):
 
 class Ours(FailuresOnce, Plain):
     """FailuresOnce over the same source (its stop_sync_on_stream_failure comes first)."""
-
-
-def catalog() -> ConfiguredAirbyteCatalog:
-    return ConfiguredAirbyteCatalog(
-        streams=[
-            ConfiguredAirbyteStream(
-                stream=AirbyteStream(
-                    name=name, json_schema={}, supported_sync_modes=[SyncMode.full_refresh]
-                ),
-                sync_mode=SyncMode.full_refresh,
-                destination_sync_mode=DestinationSyncMode.overwrite,
-            )
-            for name in ("first", "second")
-        ]
-    )
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 def read(source: AbstractSource) -> tuple[list[AirbyteMessage], list[logging.LogRecord], Any]:

@@ -19,13 +19,8 @@ from airbyte_cdk.models import (
     AirbyteStateBlob,
     AirbyteStateMessage,
     AirbyteStateType,
-    AirbyteStream,
     AirbyteStreamState,
-    ConfiguredAirbyteCatalog,
-    ConfiguredAirbyteStream,
-    DestinationSyncMode,
     StreamDescriptor,
-    SyncMode,
 )
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
@@ -37,6 +32,7 @@ from source_stock_ticker_api.cdk.log_lines import (
     LogLinesSource,
     bound_the_cdk_log_lines,
 )
+from unit_tests.cdk.two_streams import Lines, catalog
 
 TICKERS = 3_000  # a state whose echo is over the bound: about 100 kB
 
@@ -88,21 +84,6 @@ class Ours(LogLinesSource, Plain):
     """LogLinesSource over the same source."""
 
 
-def catalog() -> ConfiguredAirbyteCatalog:
-    return ConfiguredAirbyteCatalog(
-        streams=[
-            ConfiguredAirbyteStream(
-                stream=AirbyteStream(
-                    name=name, json_schema={}, supported_sync_modes=[SyncMode.full_refresh]
-                ),
-                sync_mode=SyncMode.full_refresh,
-                destination_sync_mode=DestinationSyncMode.overwrite,
-            )
-            for name in ("first", "second")
-        ]
-    )
-
-
 def big_state() -> list[AirbyteStateMessage]:
     tickers = {f"T{i:05d}": {"timestamp": "2024-03-08T05:00:00Z"} for i in range(TICKERS)}
     return [
@@ -116,15 +97,6 @@ def big_state() -> list[AirbyteStateMessage]:
     ]
 
 
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def logged(source: AbstractSource) -> list[str]:
     logger = logging.getLogger("airbyte.log-lines-contract")
     lines = Lines()
@@ -133,7 +105,7 @@ def logged(source: AbstractSource) -> list[str]:
         list(source.read(logger, {}, catalog(), big_state()))
     finally:
         logger.removeHandler(lines)
-    return lines.messages
+    return [record.getMessage() for record in lines.records]
 
 
 def test_read_stream_echoes_the_whole_state_under_the_source_name() -> None:
