@@ -39,6 +39,12 @@ def _not_in_plan(reason: str, what: str) -> str:
     )
 
 
+def needs_plan_message(stream: str, plan: str) -> str:
+    """What a refused stream needs, said after the API's refusal: the user's choice is to
+    deselect the stream or to change plans."""
+    return f"The stream {stream} needs the {plan} plan or higher; deselect it, or upgrade the plan."
+
+
 def market_not_in_plan_message(covered: Sequence[str], market: str, reason: str, what: str) -> str:
     """The check's words when the API refuses one market after serving others: "Your plan
     includes stocks but not crypto"."""

@@ -17,8 +17,11 @@ UNLIMITED_KEY = "sandbox-unlimited-key"
 FREE_KEY = "sandbox-free-key"
 DAILY_KEY = "sandbox-daily-key"
 STOCKS_ONLY_KEY = "sandbox-stocks-only-key"
+STARTER_KEY = "sandbox-starter-key"
 MARKETS = frozenset({"stocks", "crypto", "forex", "indices", "options"})
 FREE_HISTORY_DAYS = 730  # "about two years": from-dates before today (New York) - 730 days fail
+# The vendor's stock plans, least first; an endpoint a plan's tier does not reach is a 403.
+TIERS = ("basic", "starter", "developer", "advanced", "business")
 
 
 @dataclass(frozen=True)
@@ -29,17 +32,23 @@ class Plan:
     history_days: how far back `from` may reach, in days before today in New York (None = all).
     intraday: whether second/minute/hour bars are included.
     markets: the markets the plan is entitled to (stocks, crypto, forex, indices, options).
+    tier: the vendor plan it stands for (TIERS): a route of a higher tier refuses it.
     """
 
     requests_per_window: int | None = None
     history_days: int | None = None
     intraday: bool = True
     markets: frozenset[str] = MARKETS
+    tier: str = "business"
+
+    def reaches(self, tier: str) -> bool:
+        return TIERS.index(self.tier) >= TIERS.index(tier)
 
 
 DEFAULT_KEYS: Mapping[str, Plan] = {
     UNLIMITED_KEY: Plan(),
-    FREE_KEY: Plan(requests_per_window=5, history_days=FREE_HISTORY_DAYS),
+    FREE_KEY: Plan(requests_per_window=5, history_days=FREE_HISTORY_DAYS, tier="basic"),
+    STARTER_KEY: Plan(tier="starter"),
     DAILY_KEY: Plan(intraday=False),
     STOCKS_ONLY_KEY: Plan(markets=frozenset({"stocks"})),
 }

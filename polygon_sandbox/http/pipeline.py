@@ -1,8 +1,8 @@
 """How an API request is answered, in the vendor's order, and logged.
 
 Unknown path → 404; no key → 401; unknown key → 401; injected rate limit → 429; the plan's rate
-limit → 429; injected drop / 5xx / forbid; the route's handler (400 for a bad parameter, 403
-for the plan, 200); then an injected delay and, for a 200, an injected truncation. Every answer
+limit → 429; injected drop / 5xx / forbid; a route above the plan's tier → 403; the route's
+handler (400 for a bad parameter, 403 for the plan's markets or history, 200); then an injected delay and, for a 200, an injected truncation. Every answer
 is then held for the response delay plus any injected slowness, before its first byte.
 """
 
@@ -163,11 +163,13 @@ class Pipeline(Generic[D]):
             outcome.reply = server_error_reply(draw.error_status, rid)
             outcome.faults.append("error")
             return outcome
-        if self.fault_state.forbidden(ticker):
+        forbidden = self.fault_state.forbidden(ticker)
+        if forbidden or not plan.reaches(route.tier):
             outcome.reply = error_reply(
                 403, rid, message=NOT_ENTITLED, status_word="NOT_AUTHORIZED"
             )
-            outcome.faults.append("forbid")
+            if forbidden:
+                outcome.faults.append("forbid")
             return outcome
         host = headers.get("host") or self._default_host()
         request = Request(params, path_params, plan, self._clock.now_ms(), host, rid)

@@ -46,12 +46,14 @@ class Route(Generic[D]):
 
     `nonempty` names parameters that an empty segment does not match (the path is then
     unknown: 404); any other parameter matches an empty segment too, and its handler decides.
+    `tier` is the least plan (auth.TIERS) the vendor serves it to; a lower plan gets 403.
     """
 
     method: str
     pattern: str
     handler: Callable[[D, Request], Reply]
     nonempty: tuple[str, ...] = ()
+    tier: str = "basic"
 
 
 @dataclass(frozen=True)

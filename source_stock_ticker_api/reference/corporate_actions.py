@@ -63,7 +63,9 @@ class CorporateActionsRead(IncrementalRead):
         """The request's events, each ticker's newest event date noted in `newest`; the refusal
         is left to the caller."""
         field = self.incremental.cursor_field
-        pages = read_pages(self.fetch, request, self.endpoint.shape, self.bodies)
+        pages = read_pages(
+            self.fetch, request, self.endpoint.shape, self.bodies, self.keep(request)
+        )
         while True:
             try:
                 record = next(pages)
@@ -82,7 +84,8 @@ class CorporateActionsRead(IncrementalRead):
         for a later start_date, unless that read is refused too (its own refusal is kept)."""
         noun = self.endpoint.stream
         self.logger.warning(f"{refused} Reading the {noun} the plan covers, from {edge} on.")
-        covered = self.dated(request.tickers, edge.isoformat(), request.before)
+        floors = tuple((t, day) for t, day in request.floors if day > edge.isoformat())
+        covered = self.dated(request.tickers, edge.isoformat(), request.before, floors)
         outcome = yield from self.read_request(covered)
         if outcome.refusal is None:
             self.refusals.add(
@@ -94,22 +97,27 @@ class CorporateActionsRead(IncrementalRead):
         self, request: DatedRequest, newest: Mapping[str, str]
     ) -> Generator[StreamData, None, Outcome | None]:
         """Reads again, once, the earlier events of each ticker that has a new one (dated after
-        its cursor): one more request, only in a sync that sees a new event. None when no
-        request was needed."""
+        its cursor): those before the first date the slice wrote for it. One more request, only
+        in a sync that sees a new event (one per distinct first date). None when no request
+        was needed."""
         start = self.config.start_date.isoformat()
-        if request.start <= start:
-            return None  # the slice already read the whole history
-        stale = [
-            ticker
-            for ticker in request.tickers
-            if (saved := self.dates.get(ticker)) is not None and newest.get(ticker, "") > saved
-        ]
-        if not stale:
+        floors = dict(request.floors)
+        earlier: dict[str, list[str]] = {}  # first date written -> tickers
+        for ticker in request.tickers:
+            saved = self.dates.get(ticker)
+            written_from = floors.get(ticker, request.start)
+            if saved is not None and newest.get(ticker, "") > saved and written_from > start:
+                earlier.setdefault(written_from, []).append(ticker)
+        if not earlier:
             return None
         noun = self.endpoint.stream
-        self.logger.info(
-            f"New {noun} of {', '.join(stale)}: their {noun} before {request.start} are read "
-            "again, for their historical_adjustment_factor."
-        )
-        outcome = yield from self.read_request(self.dated(stale, start, request.start))
+        outcome: Outcome | None = None
+        for before, stale in sorted(earlier.items()):
+            self.logger.info(
+                f"New {noun} of {', '.join(stale)}: their {noun} before {before} are read "
+                "again, for their historical_adjustment_factor."
+            )
+            outcome = yield from self.read_request(self.dated(stale, start, before))
+            if outcome.refusal is not None:
+                break
         return outcome

@@ -110,7 +110,7 @@ class PerValue:
 class TickerBatches:
     """The configured tickers of `markets`, `size` at a time, in one comma list (`ticker.any_of`).
 
-    Incremental streams batch tickers sharing a start (incremental.py); this batches them all.
+    An incremental read orders them by cursor first (incremental.py).
     """
 
     markets: tuple[Market, ...]
@@ -177,13 +177,30 @@ RESULTS = Shape()
 BARE_ARRAY = Shape(bare_array_rows)
 
 
+def ticker_of_row(row: Mapping[str, Any]) -> Iterable[str]:
+    """The row's `ticker` (a dividend, a split)."""
+    ticker = row.get("ticker")
+    return (ticker,) if isinstance(ticker, str) else ()
+
+
+def tickers_of_row(row: Mapping[str, Any]) -> Iterable[str]:
+    """The row's `tickers` list (a statement, an article: rows that name several tickers)."""
+    tickers = row.get("tickers")
+    return [t for t in tickers if isinstance(t, str)] if isinstance(tickers, list) else ()
+
+
 @dataclass(frozen=True)
 class Incremental:
     """A cursor per ticker on the API's date `cursor_field`, filtered by `{cursor_field}.gte`,
-    read again from `lookback_days` before it (the vendor revises recent rows)."""
+    read again from `lookback_days` before it (the vendor revises recent rows).
+
+    `row_tickers` names the tickers a row belongs to, to drop a row dated before the cursor
+    of each of them when its batch starts earlier for another ticker.
+    """
 
     cursor_field: str
     lookback_days: int
+    row_tickers: Callable[[Mapping[str, Any]], Iterable[str]] = ticker_of_row
 
 
 @dataclass(frozen=True)
@@ -215,6 +232,7 @@ class Endpoint:
     shape: Shape = RESULTS
     incremental: Incremental | None = None
     docs: str = ""  # the vendor's page for it
+    plan: str = ""  # the vendor's least plan that covers it, named in a 403's config_error
 
     def request(self, partition: Partition, extra: Query = ()) -> ListRequest:
         """The first page of a partition's request."""

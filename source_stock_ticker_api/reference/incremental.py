@@ -4,7 +4,11 @@ State holds, per ticker, the New York date up to which its rows were read:
 `{"AAPL": {"ex_dividend_date": "2026-11-23"}}`. The next sync asks again from the look-back
 before it, so rows revised or published late inside the window are read again (same primary
 key). A ticker without a cursor (added to the config later) gets its whole history from
-start_date. Tickers sharing a start share requests, in batches of the fan-out's size.
+start_date.
+
+Tickers are batched in the fan-out's size after ordering them by start, so a sync makes the
+fewest requests: a batch asks from its earliest start, and a row dated before the start of
+each ticker it belongs to is dropped before it is written (it was read by an earlier sync).
 """
 
 from __future__ import annotations
@@ -28,15 +32,20 @@ from source_stock_ticker_api.reference.declarations import (
     Partition,
     TickerBatches,
 )
-from source_stock_ticker_api.reference.stream import DeclaredStream, ListRead, Reading
+from source_stock_ticker_api.reference.stream import DeclaredStream, Keep, ListRead, Reading
 
 
 @dataclass(frozen=True)
 class DatedRequest(ListRequest):
-    """A request of tickers' rows dated from `start` (and before `before`, when set)."""
+    """A request of tickers' rows dated from `start` (and before `before`, when set).
+
+    `floors` holds, per ticker, the first date of its rows the request writes, where that is
+    later than `start`.
+    """
 
     start: str = ""
     before: str = ""
+    floors: tuple[tuple[str, str], ...] = ()
 
 
 class TickerDates:
@@ -71,22 +80,38 @@ class IncrementalRead(ListRead):
         self.incremental: Incremental = reading.endpoint.incremental
         self.dates = dates
 
-    def slices(self) -> Iterator[DatedRequest]:
+    def starts(self) -> dict[str, str]:
+        """Each configured ticker's first date to read: its cursor less the look-back, or
+        start_date."""
         fan_out = self.endpoint.fan_out
         assert isinstance(fan_out, TickerBatches)
-        by_start: dict[str, list[str]] = {}
+        starts: dict[str, str] = {}
         for ticker in fan_out.tickers(self.config):
             start = self.config.start_date
             saved = self.dates.get(ticker)
             if saved is not None:
                 resume = date.fromisoformat(saved) - timedelta(days=self.incremental.lookback_days)
                 start = max(start, resume)
-            by_start.setdefault(start.isoformat(), []).append(ticker)
-        for first, tickers in sorted(by_start.items()):
-            for batch in fan_out.batches(tickers):
-                yield self.dated(batch, first)
+            starts[ticker] = start.isoformat()
+        return starts
 
-    def dated(self, tickers: Sequence[str], start: str, before: str = "") -> DatedRequest:
+    def slices(self) -> Iterator[DatedRequest]:
+        fan_out = self.endpoint.fan_out
+        assert isinstance(fan_out, TickerBatches)
+        starts = self.starts()
+        ordered = sorted(starts, key=lambda ticker: starts[ticker])  # stable: config order
+        for batch in fan_out.batches(ordered):
+            first = min(starts[ticker] for ticker in batch)
+            floors = tuple((ticker, starts[ticker]) for ticker in batch if starts[ticker] > first)
+            yield self.dated(batch, first, floors=floors)
+
+    def dated(
+        self,
+        tickers: Sequence[str],
+        start: str,
+        before: str = "",
+        floors: tuple[tuple[str, str], ...] = (),
+    ) -> DatedRequest:
         """The request of `tickers`' rows dated from `start`, before `before` when given."""
         fan_out = self.endpoint.fan_out
         assert isinstance(fan_out, TickerBatches)
@@ -96,7 +121,23 @@ class IncrementalRead(ListRead):
             Partition({}, ((fan_out.param, ",".join(batch)),), batch), ((f"{field}.gte", start),)
         )
         query = (*first.query, (f"{field}.lt", before)) if before else first.query
-        return DatedRequest(first.first_path, query, batch, start=start, before=before)
+        return DatedRequest(
+            first.first_path, query, batch, start=start, before=before, floors=floors
+        )
+
+    def keep(self, request: ListRequest) -> Keep | None:
+        """Drops a row dated before the floor of every ticker it belongs to."""
+        if not isinstance(request, DatedRequest) or not request.floors:
+            return None
+        floors = dict(request.floors)
+        field, row_tickers = self.incremental.cursor_field, self.incremental.row_tickers
+
+        def keep(row: Mapping[str, Any]) -> bool:
+            day = str(row.get(field) or "")[:10]  # a date, or the date of a timestamp
+            tickers = list(row_tickers(row))
+            return not tickers or any(day >= floors.get(ticker, "") for ticker in tickers)
+
+        return keep
 
     def read(self, stream_slice: Mapping[str, Any]) -> Iterator[StreamData]:
         """The slice's rows, then each of its tickers' cursor moved to today."""

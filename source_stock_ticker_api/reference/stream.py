@@ -17,6 +17,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api.config import StockTickerConfig
+from source_stock_ticker_api.messages import needs_plan_message
 from source_stock_ticker_api.polygon.bodies import ParsedBodies
 from source_stock_ticker_api.polygon.endpoints import next_page
 from source_stock_ticker_api.polygon.errors import Refusal
@@ -34,10 +35,18 @@ class Outcome:
     refusal: Refusal | None
 
 
+Keep = Callable[[Mapping[str, Any]], bool]
+
+
 def read_pages(
-    fetch: Fetch, request: ListRequest, shape: Shape, bodies: ParsedBodies
+    fetch: Fetch,
+    request: ListRequest,
+    shape: Shape,
+    bodies: ParsedBodies,
+    keep: Keep | None = None,
 ) -> Generator[Mapping[str, Any], None, Outcome]:
-    """Every row of the request, page by page (`next_url`); returns the outcome.
+    """Every row of the request that `keep` keeps, page by page (`next_url`); returns the
+    outcome, counting the rows kept.
 
     A refusal ends the request with the rows of the pages before it; a 404 let through (an
     unknown ticker) is a page without rows.
@@ -50,8 +59,9 @@ def read_pages(
             return Outcome(rows, fetched.refusal)
         body = bodies.json(fetched.response)
         for row in shape.rows(body):
-            rows += 1
-            yield row
+            if keep is None or keep(row):
+                rows += 1
+                yield row
         following = next_page(body)
         page = page.next(following) if following is not None else None
     return Outcome(rows, None)
@@ -112,12 +122,25 @@ class ListRead:
         outcome = yield from self.read_request(stream_slice)
         self.tell(stream_slice, outcome)
 
+    def keep(self, request: ListRequest) -> Keep | None:
+        """Which of the request's rows are written (None: all of them)."""
+        return None
+
     def read_request(self, request: ListRequest) -> Generator[StreamData, None, Outcome]:
         """The request's rows; its refusal is kept for the end of the read."""
-        outcome = yield from read_pages(self.fetch, request, self.endpoint.shape, self.bodies)
+        keep = self.keep(request)
+        outcome = yield from read_pages(self.fetch, request, self.endpoint.shape, self.bodies, keep)
         if outcome.refusal is not None:
-            self.refusals.add(outcome.refusal.message)
+            self.refusals.add(self.refused(outcome.refusal))
         return outcome
+
+    def refused(self, refusal: Refusal) -> str:
+        """A refusal's words; a 403 also names the stream and the plan that covers it."""
+        if refusal.status == 403 and self.endpoint.plan:
+            return (
+                f"{refusal.message} {needs_plan_message(self.endpoint.stream, self.endpoint.plan)}"
+            )
+        return refusal.message
 
     def tell(self, request: ListRequest, outcome: Outcome) -> None:
         """A ticker the API does not know is a warning, where the endpoint says so."""
