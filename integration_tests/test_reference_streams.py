@@ -6,33 +6,38 @@ request (or from its split table), never from the connector's code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-import requests
-from airbyte_cdk.models import AirbyteStateMessage, FailureType, SyncMode
-from airbyte_cdk.test.catalog_builder import CatalogBuilder
-from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
-from airbyte_cdk.test.models.scenario import ExpectedOutcome
-from airbyte_cdk.test.state_builder import StateBuilder
+from airbyte_cdk.models import AirbyteStateMessage, FailureType
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 
+from integration_tests.declared_syncs import (
+    FULL_REFRESH,
+    INCREMENTAL,
+    api,
+    errors,
+    final_state,
+    records,
+    sent,
+    stream_state,
+    sync,
+    warnings,
+)
 from integration_tests.helpers import SANDBOX_KEY, sandbox_config
 from polygon_sandbox import FREE_KEY, Faults, Sandbox
 from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.endpoints import TICKERS
-from source_stock_ticker_api.source import SourceStockTickerApi
 
 # Monday 2026-11-23, 16:30 in New York: the acceptance tests' "now".
 MONDAY = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 # Friday 2026-06-05 and, 88 days later, Tuesday 2026-09-01 (after the close).
 JUNE_5 = datetime(2026, 6, 5, 21, 30, tzinfo=timezone.utc)
 SEPTEMBER_1 = datetime(2026, 9, 1, 21, 30, tzinfo=timezone.utc)
-FULL_REFRESH = SyncMode.full_refresh
-INCREMENTAL = SyncMode.incremental
 
 pytestmark = [pytest.mark.sandbox_now(MONDAY), pytest.mark.usefixtures("loopback_only")]
 
@@ -52,58 +57,8 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     yield slept
 
 
-def sync(
-    config: Mapping[str, Any],
-    streams: Mapping[str, SyncMode],
-    state: list[AirbyteStateMessage] | None = None,
-    *,
-    expect_failure: bool = False,
-) -> EntrypointOutput:
-    catalog = CatalogBuilder()
-    for name, mode in streams.items():
-        catalog = catalog.with_stream(name, mode)
-    outcome = ExpectedOutcome.EXPECT_EXCEPTION if expect_failure else ExpectedOutcome.EXPECT_SUCCESS
-    return read(SourceStockTickerApi(), config, catalog.build(), state, expected_outcome=outcome)
-
-
-def records(output: EntrypointOutput, stream: str) -> list[dict[str, Any]]:
-    found = [m.record for m in output.records if m.record is not None]
-    return [record.data for record in found if record.stream == stream]
-
-
-def final_state(output: EntrypointOutput, stream: str) -> dict[str, Any]:
-    states = [m.state.stream for m in output.state_messages if m.state and m.state.stream]
-    mine = [s.stream_state.__dict__ for s in states if s.stream_descriptor.name == stream]
-    return dict(mine[-1])
-
-
-def errors(output: EntrypointOutput) -> list[tuple[Any, str]]:
-    return [(m.trace.error.failure_type, m.trace.error.message) for m in output.errors]  # type: ignore[union-attr]
-
-
-def warnings(output: EntrypointOutput) -> list[str]:
-    return [m.log.message for m in output.logs if m.log and m.log.level.value == "WARN"]
-
-
-def api(sandbox: Sandbox, path: str, **params: Any) -> Any:
-    """The sandbox's own answer, asked directly with the unlimited key."""
-    response = requests.get(
-        f"{sandbox.url}{path}", params=params, headers={"Authorization": f"Bearer {SANDBOX_KEY}"}
-    )
-    response.raise_for_status()
-    return response.json()
-
-
-def sent(sandbox: Sandbox) -> list[tuple[str, dict[str, str]]]:
-    """(path, query) of each data request, in order."""
-    return [
-        (r.path, {k: v[0] for k, v in parse_qs(r.query).items()}) for r in sandbox.data_requests()
-    ]
-
-
 def dividends_state(**cursors: str) -> list[AirbyteStateMessage]:
-    state = {ticker: {"ex_dividend_date": day} for ticker, day in cursors.items()}
-    return StateBuilder().with_stream_state("dividends", state).build()
+    return stream_state("dividends", {t: {"ex_dividend_date": day} for t, day in cursors.items()})
 
 
 # -- tickers ---------------------------------------------------------------------------------
