@@ -8,6 +8,7 @@ stream.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,9 @@ FRIDAY = "2024-03-08"
 DEBUG_ENV = {"LOG_LEVEL": "debug"}  # the platform's debug switch: debug lines become LOG lines
 
 
-def made_up_tickers(count: int) -> list[str]:
-    """`count` distinct ticker symbols, none of them the sandbox's AAPL."""
+@functools.cache
+def made_up_tickers(count: int) -> tuple[str, ...]:
+    """`count` distinct ticker symbols, none of them the sandbox's AAPL (made once per size)."""
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     tickers = []
     for number in range(count):
@@ -37,7 +39,7 @@ def made_up_tickers(count: int) -> list[str]:
             if number == 0:
                 break
         tickers.append("Z" + symbol)
-    return tickers
+    return tuple(tickers)
 
 
 def log_messages(run: ConnectorRun) -> list[str]:

@@ -21,6 +21,7 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthentic
 
 from source_stock_ticker_api.cdk.failures import FailuresOnce
 from source_stock_ticker_api.cdk.log_lines import LogLinesSource
+from source_stock_ticker_api.cdk.saved_states import saved_state
 from source_stock_ticker_api.config import (
     ConfigError,
     StockTickerConfig,
@@ -146,11 +147,11 @@ class SourceStockTickerApi(FailuresOnce, LogLinesSource):
         messages = upper_case_tickers(read_state_file(state_path), RESERVED_STATE_KEYS)
         manager = ConnectorStateManager(messages)
         for name in STREAM_NAMES:
-            stream_state = manager.get_stream_state(name, None)
+            stream_state = saved_state(manager, name)
             if stream_state:
                 validate_state(stream_state, name)
         for name, field in DATED_STREAMS.items():
-            stream_state = manager.get_stream_state(name, None)
+            stream_state = saved_state(manager, name)
             if stream_state:
                 validate_dates(stream_state, name, field)
         return messages
@@ -179,7 +180,7 @@ class SourceStockTickerApi(FailuresOnce, LogLinesSource):
             manager = ConnectorStateManager(state)
             parsed = self.parsed_config(config)
             for name in incremental:
-                saved = manager.get_stream_state(name, None)
+                saved = saved_state(manager, name)
                 check_bar_settings(saved.get(SETTINGS_KEY), parsed, name)
         yield from super().read(logger, config, catalog, state)
 

@@ -29,6 +29,7 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 
 from source_stock_ticker_api.cdk.record_pages import RecordPagesSource
+from source_stock_ticker_api.cdk.saved_states import saved_state
 
 MAX_LOG_MESSAGE_BYTES = 4096
 SETTINGS_KEY = "bar_settings"  # a price stream's state entry that is not a ticker
@@ -140,13 +141,13 @@ class LogLinesSource(RecordPagesSource):
         """The CDK's stream read, its echo of the whole state summarised.
 
         Relies on: `_read_stream` logging f"Setting state of {source name} stream to {state}"
-        through `logger`, the state being `state_manager.get_stream_state(stream, namespace)`.
+        through `logger`, the state being the manager's (saved_states.py).
         """
         name = configured_stream.stream.name
         echo = _StateEcho(
             f"Setting state of {self.name} stream to ",
             name,
-            state_manager.get_stream_state(name, stream_instance.namespace),
+            saved_state(state_manager, name),
         )
         logger.addFilter(echo)
         try:
