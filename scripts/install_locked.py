@@ -24,7 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from optparse import Values
 from pathlib import Path
 
@@ -178,9 +178,10 @@ def uv_present() -> str | None:
     return None if UV.exists() else "no uv in the virtual environment"
 
 
-def uv_flags(options: Values, constraints: bool) -> list[str]:
-    """pip's indexes, find-links, constraints and the like, as flags of `uv pip install`."""
-    flags = ["--python", PYTHON, "--index-strategy", "unsafe-best-match"]
+def uv_flags(options: Values, constraints: bool, python: str = PYTHON) -> list[str]:
+    """pip's indexes, find-links, constraints and the like, as flags of `uv pip install` into
+    the environment of `python`."""
+    flags = ["--python", python, "--index-strategy", "unsafe-best-match"]
     if options.no_index:
         flags.append("--no-index")
     else:
@@ -205,9 +206,9 @@ def uv_flags(options: Values, constraints: bool) -> list[str]:
     return flags
 
 
-def uv_environment(options: Values) -> dict[str, str]:
-    """pip's certificates, proxy, timeout and retries, as the variables uv reads."""
-    env = dict(os.environ)
+def uv_environment(options: Values, base: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """`base` with pip's certificates, proxy, timeout and retries, as the variables uv reads."""
+    env = dict(base)
     if options.cert:
         env["SSL_CERT_DIR" if Path(options.cert).is_dir() else "SSL_CERT_FILE"] = options.cert
     if options.client_cert:

@@ -1,0 +1,1 @@
+"""Project scripts (run as files: `python scripts/<name>.py`); a package so tests can import them."""
