@@ -18,7 +18,7 @@ export POETRY_NO_INTERACTION := 1
 $(VENV)/.installed: $(REQUIREMENTS) pyproject.toml scripts/install_locked.py
 	@echo "==> [1/3] virtual environment $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
-	@echo "==> [2/3] dependencies from $(REQUIREMENTS) (poetry.lock, hashes checked), with bytecode"
+	@echo "==> [2/3] dependencies from $(REQUIREMENTS) (poetry.lock, hashes checked)"
 	$(RUN) scripts/install_locked.py deps
 	@# Installed without resolving (--no-deps): `pip check` proves the lock complete.
 	$(RUN) -m pip check

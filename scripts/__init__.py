@@ -1,1 +1,1 @@
-"""Project scripts (run as files: `python scripts/<name>.py`); a package so tests can import them."""
+"""Project scripts, run as files (`python scripts/<name>.py`); a package so tests import them."""
