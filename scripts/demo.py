@@ -162,7 +162,7 @@ def draw_closes(messages: list[dict[str, Any]], path: Path) -> Figure:
     for ticker in TICKERS:
         points = sorted(closes.get(ticker, {}).items())
         days = [day for day, _ in points]
-        axes.plot(days, [close for _, close in points], label=ticker)  # type: ignore[arg-type]
+        axes.plot(days, [close for _, close in points], label=ticker)
     axes.set_yscale("log")
     ticks = price_ticks([list(by_day.values()) for by_day in closes.values() if by_day])
     axes.yaxis.set_major_locator(FixedLocator(ticks))

@@ -2,8 +2,9 @@
 
 Unknown path → 404; no key → 401; unknown key → 401; injected rate limit → 429; the plan's rate
 limit → 429; injected drop / 5xx / forbid; a route above the plan's tier → 403; the route's
-handler (400 for a bad parameter, 403 for the plan's markets or history, 200); then an injected delay and, for a 200, an injected truncation. Every answer
-is then held for the response delay plus any injected slowness, before its first byte.
+handler (400 for a bad parameter, 403 for the plan's markets or history, 200); then an injected
+delay and, for a 200, an injected truncation. Every answer is then held for the response delay
+plus any injected slowness, before its first byte.
 """
 
 from __future__ import annotations
