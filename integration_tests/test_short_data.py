@@ -31,7 +31,12 @@ from integration_tests.helpers import sandbox_config
 from polygon_sandbox import FREE_KEY, Sandbox
 from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.declarations import Endpoint
-from source_stock_ticker_api.reference.short_data import SHORT_VOLUME
+from source_stock_ticker_api.reference.short_data import (
+    IPOS,
+    SHORT_INTEREST,
+    SHORT_VOLUME,
+    STOCK_FLOAT,
+)
 
 # Monday 2026-11-23, 16:30 in New York: the day's session (to 20:00) has not ended.
 MONDAY = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
@@ -89,6 +94,44 @@ def test_short_volume_pages_through_next_url_per_ticker(
         "MSFT": {"date": "2026-11-23"},
     }
     assert errors(output) == [] and warnings(output) == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path", "query", "rows", "pages"),
+    [
+        (
+            SHORT_INTEREST,
+            "/stocks/v1/short-interest",
+            {"ticker": "AAPL", "settlement_date.gte": "2026-06-01"},
+            11,
+            4,
+        ),
+        (STOCK_FLOAT, "/stocks/vX/float", {"ticker.any_of": "AAPL,MSFT,SPY"}, 3, 2),
+        (IPOS, "/vX/reference/ipos", {"order": "asc", "listing_date.gte": "2026-06-01"}, 29, 10),
+    ],
+)
+def test_each_stream_pages_to_the_sandboxs_unpaged_answer(
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    endpoint: Endpoint,
+    path: str,
+    query: dict[str, str],
+    rows: int,
+    pages: int,
+) -> None:
+    smaller(monkeypatch, endpoint, 3 if endpoint is not STOCK_FLOAT else 2)
+    config = sandbox_config(sandbox, tickers=["AAPL", "MSFT", "SPY"], start_date="2026-06-01")
+    if endpoint is SHORT_INTEREST:
+        config["tickers"] = ["AAPL"]
+    mode = FULL_REFRESH if endpoint.incremental is None else INCREMENTAL
+
+    output = sync(config, {endpoint.stream: mode})
+    requests_sent = len(sent(sandbox))
+
+    expected = served(sandbox, path, **query)
+    assert len(expected) == rows
+    assert records(output, endpoint.stream) == expected
+    assert requests_sent == pages
 
 
 def test_short_interest_resumed_after_a_kill_reads_again_only_what_was_not_saved(
