@@ -51,6 +51,7 @@ from source_stock_ticker_api.prices.saved_state import (
 )
 from source_stock_ticker_api.prices.stream import PriceStream
 from source_stock_ticker_api.reference.catalog import reference_streams
+from source_stock_ticker_api.reference.declarations import TickerFanOut
 from source_stock_ticker_api.reference.endpoints import ENDPOINTS
 from source_stock_ticker_api.reference.incremental import validate_dates
 from source_stock_ticker_api.state_file import read_state_file, upper_case_tickers
@@ -58,10 +59,19 @@ from source_stock_ticker_api.state_file import read_state_file, upper_case_ticke
 STREAM_NAMES = tuple(market.stream_name for market in MARKETS)
 # Every stream `streams` builds, in its order: the price streams, then the declared endpoints.
 ALL_STREAM_NAMES = (*STREAM_NAMES, *(endpoint.stream for endpoint in ENDPOINTS))
-# Keys of a price stream's state that are not tickers, so never upper-cased.
-RESERVED_STATE_KEYS = frozenset({SETTINGS_KEY, LEGACY_KEY})
-# The reference streams with a date cursor per ticker, and that cursor's field.
+# The reference streams with a date cursor (per ticker, or one for a partition-less stream),
+# and that cursor's field.
 DATED_STREAMS = {e.stream: e.incremental.cursor_field for e in ENDPOINTS if e.incremental}
+PER_TICKER_DATES = {e.stream: isinstance(e.fan_out, TickerFanOut) for e in ENDPOINTS}
+# Keys of a stream's state that are not tickers, so never upper-cased: the price streams'
+# settings, the tutorial's `date`, a partition-less stream's cursor field.
+RESERVED_STATE_KEYS = frozenset(
+    {
+        SETTINGS_KEY,
+        LEGACY_KEY,
+        *(field for name, field in DATED_STREAMS.items() if not PER_TICKER_DATES[name]),
+    }
+)
 
 
 def api_budget(config: StockTickerConfig) -> PacedBudget:
@@ -153,7 +163,7 @@ class SourceStockTickerApi(FailuresOnce, LogLinesSource):
         for name, field in DATED_STREAMS.items():
             stream_state = saved_state(manager, name)
             if stream_state:
-                validate_dates(stream_state, name, field)
+                validate_dates(stream_state, name, field, PER_TICKER_DATES[name])
         return messages
 
     def read(

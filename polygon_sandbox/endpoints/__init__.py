@@ -13,11 +13,14 @@ from .aggregates import AGGREGATES
 from .corporate_actions import CORPORATE_ACTIONS
 from .market_status import MARKET_STATUS
 from .reference import REFERENCE
+from .short_data import IPOS, SHORT_DATA
 
 FAMILIES: tuple[Family[MarketData], ...] = (
     AGGREGATES,
     REFERENCE,
     CORPORATE_ACTIONS,
     MARKET_STATUS,
+    SHORT_DATA,
+    IPOS,
 )
 ROUTES: RouteTable[MarketData] = RouteTable(FAMILIES)

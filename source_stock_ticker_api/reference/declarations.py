@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from source_stock_ticker_api.config import StockTickerConfig
@@ -72,8 +72,25 @@ class PerTicker:
             if market in self.skipped:
                 yield Note(self.skipped_note.format(ticker=ticker))
             elif not self.markets or market in self.markets:
-                query: Query = ((self.param, ticker),) if self.param else ()
-                yield Partition({"ticker": ticker}, query, (ticker,))
+                yield self.partition((ticker,))
+
+    def tickers(self, config: StockTickerConfig) -> list[str]:
+        """The configured tickers it requests (an incremental read orders them by cursor)."""
+        return [
+            ticker
+            for ticker in config.tickers
+            if market_of(ticker) not in self.skipped
+            and (not self.markets or market_of(ticker) in self.markets)
+        ]
+
+    def batches(self, tickers: Sequence[str]) -> Iterator[tuple[str, ...]]:
+        for ticker in tickers:
+            yield (ticker,)
+
+    def partition(self, batch: tuple[str, ...]) -> Partition:
+        (ticker,) = batch
+        query: Query = ((self.param, ticker),) if self.param else ()
+        return Partition({"ticker": ticker}, query, batch)
 
 
 @dataclass(frozen=True)
@@ -125,9 +142,24 @@ class TickerBatches:
         for at in range(0, len(tickers), self.size):
             yield tuple(tickers[at : at + self.size])
 
+    def partition(self, batch: tuple[str, ...]) -> Partition:
+        return Partition({}, ((self.param, ",".join(batch)),), batch)
+
     def partitions(self, config: StockTickerConfig) -> Iterator[Partition | Note]:
         for batch in self.batches(self.tickers(config)):
-            yield Partition({}, ((self.param, ",".join(batch)),), batch)
+            yield self.partition(batch)
+
+
+@runtime_checkable
+class TickerFanOut(Protocol):
+    """A fan-out whose requests each cover some configured tickers (PerTicker, TickerBatches):
+    what an incremental read with a cursor per ticker needs of it."""
+
+    def tickers(self, config: StockTickerConfig) -> list[str]: ...
+
+    def batches(self, tickers: Sequence[str]) -> Iterator[tuple[str, ...]]: ...
+
+    def partition(self, batch: tuple[str, ...]) -> Partition: ...
 
 
 Rows = Callable[[Any], Iterable[Mapping[str, Any]]]
@@ -196,6 +228,9 @@ class Incremental:
 
     `row_tickers` names the tickers a row belongs to, to drop a row dated before the cursor
     of each of them when its batch starts earlier for another ticker.
+
+    The fan-out is a TickerFanOut (a cursor per ticker: `{"AAPL": {field: day}}`) or
+    OneRequest (one cursor for the stream, partition-less: `{field: day}`).
     """
 
     cursor_field: str

@@ -4,7 +4,8 @@ State holds, per ticker, the New York date up to which its rows were read:
 `{"AAPL": {"ex_dividend_date": "2026-11-23"}}`. The next sync asks again from the look-back
 before it, so rows revised or published late inside the window are read again (same primary
 key). A ticker without a cursor (added to the config later) gets its whole history from
-start_date.
+start_date. An endpoint without partitions (OneRequest: the IPOs of the whole market) has one
+cursor for the stream, `{"listing_date": "2026-11-23"}` (StreamDate).
 
 Tickers are batched in the fan-out's size after ordering them by start, so a sync makes the
 fewest requests: a batch asks from its earliest start, and a row dated before the start of
@@ -30,7 +31,7 @@ from source_stock_ticker_api.reference.declarations import (
     Incremental,
     ListRequest,
     Partition,
-    TickerBatches,
+    TickerFanOut,
 )
 from source_stock_ticker_api.reference.stream import DeclaredStream, Keep, ListRead, Reading
 
@@ -71,33 +72,67 @@ class TickerDates:
             self._dates[ticker] = max(self._dates.get(ticker, ""), day)
 
 
+class StreamDate:
+    """The one cursor of a partition-less endpoint: the date up to which its rows were read.
+    The same methods as TickerDates; the tickers they are given are ignored."""
+
+    def __init__(self, field: str, entries: Mapping[str, Any] | None = None) -> None:
+        self.field = field
+        saved = (entries or {}).get(field)
+        self._date: str | None = str(saved) if _is_date(saved) else None
+
+    def state(self) -> dict[str, Any]:
+        return {self.field: self._date} if self._date else {}
+
+    def get(self, ticker: str | None = None) -> str | None:
+        return self._date
+
+    def advance(self, tickers: Sequence[str], day: str) -> None:
+        self._date = max(self._date or "", day)
+
+
+Cursors = TickerDates | StreamDate
+
+
+def cursors_of(endpoint: Endpoint, entries: Mapping[str, Any] | None = None) -> Cursors:
+    """A cursor per ticker, or the stream's one cursor where the fan-out has no tickers."""
+    assert endpoint.incremental is not None
+    field = endpoint.incremental.cursor_field
+    if isinstance(endpoint.fan_out, TickerFanOut):
+        return TickerDates(field, entries)
+    return StreamDate(field, entries)
+
+
 class IncrementalRead(ListRead):
     """One incremental read: requests from each ticker's cursor less the look-back."""
 
-    def __init__(self, reading: Reading, dates: TickerDates) -> None:
+    def __init__(self, reading: Reading, dates: Cursors) -> None:
         super().__init__(reading)
         assert reading.endpoint.incremental is not None
         self.incremental: Incremental = reading.endpoint.incremental
         self.dates = dates
 
+    def start(self, ticker: str | None) -> str:
+        """The first date to read of a ticker (or of the stream): its cursor less the
+        look-back, or start_date."""
+        start = self.config.start_date
+        saved = self.dates.get(ticker or "")
+        if saved is not None:
+            resume = date.fromisoformat(saved) - timedelta(days=self.incremental.lookback_days)
+            start = max(start, resume)
+        return start.isoformat()
+
     def starts(self) -> dict[str, str]:
-        """Each configured ticker's first date to read: its cursor less the look-back, or
-        start_date."""
+        """Each configured ticker's first date to read."""
         fan_out = self.endpoint.fan_out
-        assert isinstance(fan_out, TickerBatches)
-        starts: dict[str, str] = {}
-        for ticker in fan_out.tickers(self.config):
-            start = self.config.start_date
-            saved = self.dates.get(ticker)
-            if saved is not None:
-                resume = date.fromisoformat(saved) - timedelta(days=self.incremental.lookback_days)
-                start = max(start, resume)
-            starts[ticker] = start.isoformat()
-        return starts
+        assert isinstance(fan_out, TickerFanOut)
+        return {ticker: self.start(ticker) for ticker in fan_out.tickers(self.config)}
 
     def slices(self) -> Iterator[DatedRequest]:
         fan_out = self.endpoint.fan_out
-        assert isinstance(fan_out, TickerBatches)
+        if not isinstance(fan_out, TickerFanOut):  # partition-less: one request
+            yield self.dated((), self.start(None))
+            return
         starts = self.starts()
         ordered = sorted(starts, key=lambda ticker: starts[ticker])  # stable: config order
         for batch in fan_out.batches(ordered):
@@ -114,12 +149,10 @@ class IncrementalRead(ListRead):
     ) -> DatedRequest:
         """The request of `tickers`' rows dated from `start`, before `before` when given."""
         fan_out = self.endpoint.fan_out
-        assert isinstance(fan_out, TickerBatches)
         field = self.incremental.cursor_field
         batch = tuple(tickers)
-        first = self.endpoint.request(
-            Partition({}, ((fan_out.param, ",".join(batch)),), batch), ((f"{field}.gte", start),)
-        )
+        partition = fan_out.partition(batch) if isinstance(fan_out, TickerFanOut) else Partition()
+        first = self.endpoint.request(partition, ((f"{field}.gte", start),))
         query = (*first.query, (f"{field}.lt", before)) if before else first.query
         return DatedRequest(
             first.first_path, query, batch, start=start, before=before, floors=floors
@@ -143,6 +176,7 @@ class IncrementalRead(ListRead):
         """The slice's rows, then each of its tickers' cursor moved to today."""
         assert isinstance(stream_slice, DatedRequest)
         outcome = yield from self.read_request(stream_slice)
+        self.tell(stream_slice, outcome)
         if outcome.refusal is None:
             self.dates.advance(stream_slice.tickers, today_in_new_york().isoformat())
 
@@ -158,8 +192,7 @@ class IncrementalStream(DeclaredStream, CheckpointMixin):
         access: Access,
         read_class: type[IncrementalRead] = IncrementalRead,
     ) -> None:
-        assert endpoint.incremental is not None
-        self._dates = TickerDates(endpoint.incremental.cursor_field)
+        self._dates: Cursors = cursors_of(endpoint)
         self._read_class = read_class
         super().__init__(endpoint, access)
 
@@ -174,11 +207,11 @@ class IncrementalStream(DeclaredStream, CheckpointMixin):
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         """Takes the state as the source checked it (validate_dates)."""
-        self._dates = TickerDates(self._dates.field, value)
+        self._dates = cursors_of(self.endpoint, value)
 
     def start_read(self, sync_mode: SyncMode) -> Read:
         if sync_mode != SyncMode.incremental:
-            self._dates = TickerDates(self._dates.field)
+            self._dates = cursors_of(self.endpoint)
         return self._read_class(self.reading(), self._dates)
 
 
@@ -190,13 +223,22 @@ def _is_date(value: Any) -> bool:
     return True
 
 
-def validate_dates(value: Any, stream: str, field: str) -> None:
+def validate_dates(value: Any, stream: str, field: str, per_ticker: bool = True) -> None:
     """Raises ConfigError unless `value` is a state of `stream` as this connector writes it,
-    `{"AAPL": {field: "YYYY-MM-DD"}}`, naming the entry that is not: ignoring it would read
-    that ticker's whole history again without a word."""
+    `{"AAPL": {field: "YYYY-MM-DD"}}` (or `{field: "YYYY-MM-DD"}` for a partition-less
+    stream), naming the entry that is not: ignoring it would read that ticker's (or the
+    stream's) whole history again without a word."""
     advice = reset_advice(stream)
     if not isinstance(value, Mapping):
         raise ConfigError(f"The saved state for {stream} is not a JSON object. {advice}")
+    if not per_ticker:
+        day = value.get(field)
+        if set(value) != {field} or not isinstance(day, str) or not _is_date(day):
+            raise ConfigError(
+                f'The saved state of {stream} is {dict(value)!r}, not {{"{field}": '
+                f'"YYYY-MM-DD"}}. {advice}'
+            )
+        return
     for ticker, entry in value.items():
         day = entry.get(field) if isinstance(entry, Mapping) else None
         if not isinstance(day, str) or not _is_date(day):

@@ -22,7 +22,13 @@ from source_stock_ticker_api.polygon.bodies import ParsedBodies
 from source_stock_ticker_api.polygon.endpoints import next_page
 from source_stock_ticker_api.polygon.errors import Refusal
 from source_stock_ticker_api.polygon.stream import Access, Fetched, PolygonStream, Read
-from source_stock_ticker_api.reference.declarations import Endpoint, ListRequest, Note, Shape
+from source_stock_ticker_api.reference.declarations import (
+    Endpoint,
+    ListRequest,
+    Note,
+    Shape,
+    ticker_of_row,
+)
 
 Fetch = Callable[[ListRequest], Fetched]
 
@@ -119,8 +125,24 @@ class ListRead:
 
     def read(self, stream_slice: Mapping[str, Any]) -> Iterator[StreamData]:
         assert isinstance(stream_slice, ListRequest)
-        outcome = yield from self.read_request(stream_slice)
-        self.tell(stream_slice, outcome)
+        if self.endpoint.shape.unknown is None or len(stream_slice.tickers) < 2:
+            outcome = yield from self.read_request(stream_slice)
+            self.tell(stream_slice, outcome)
+            return
+        seen: set[str] = set()  # a batch of tickers: which of them have rows
+        pages = self.read_request(stream_slice)
+        while True:
+            try:
+                row = next(pages)
+            except StopIteration as done:
+                outcome = done.value
+                break
+            if isinstance(row, Mapping):
+                seen.update(ticker_of_row(row))
+            yield row
+        missing = tuple(ticker for ticker in stream_slice.tickers if ticker not in seen)
+        if missing and outcome.refusal is None:
+            self.logger.warning(self.endpoint.shape.unknown.format(ticker=", ".join(missing)))
 
     def keep(self, request: ListRequest) -> Keep | None:
         """Which of the request's rows are written (None: all of them)."""
