@@ -11,7 +11,10 @@ for a fixed delay (100 ms for daily bars, 500 ms for minute bars), as network la
 the connector (`max_concurrent_requests` = --in-flight) runs next to two raw loops: the
 sequential one and one with the same number of requests in flight (`baseline.py --in-flight`).
 
-It ends with the request-economy table: for each workload, the requests the connector made next
+It ends with the request-economy table, then (benchmarks/stream_requests.py) a sync of every
+stream for 20 tickers of every market, its requests per stream next to the API's minimum.
+
+The request-economy table: for each workload, the requests the connector made next
 to the fewest the API allows, computed without the connector: per ticker, the pages a raw loop
 needs for the bars the sandbox holds (ceil(base aggregates / 50000), counted by the baseline);
 for daily bars, the grouped endpoint's one request per trading day pending, when fewer; zero
@@ -39,6 +42,8 @@ from typing import Any
 
 import orjson
 import requests
+
+from benchmarks.stream_requests import print_stream_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -597,6 +602,9 @@ def main() -> None:
         "max_concurrent_requests and the raw loop's (default %(default)s)",
     )
     parser.add_argument(
+        "--skip-streams", action="store_true", help="skip the every-stream request table"
+    )
+    parser.add_argument(
         "--cold-imports",
         action="store_true",
         help="keep PYTHONDONTWRITEBYTECODE: every process compiles its imports again",
@@ -696,6 +704,8 @@ def main() -> None:
                 )  # fmt: skip
             if ECONOMY:
                 print_economy()
+            if not args.skip_streams and not args.only_latency:
+                print_stream_requests(sandbox.url, KEY, CONNECTOR, env, workdir, TODAY)
     finally:
         sandbox.stop()
 
