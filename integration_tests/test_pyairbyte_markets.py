@@ -1,5 +1,6 @@
-"""A config of three markets through PyAirbyte into DuckDB: one table per stream, each holding
-its market's bars only, dated on its market's clock."""
+"""A config of three markets and every stream through PyAirbyte into DuckDB: one table per
+stream, each holding what the connector reads in process for the same config; the price tables
+hold their market's bars only, dated on its market's clock."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from integration_tests.declared_syncs import FULL_REFRESH, records, sync
 from integration_tests.test_pyairbyte import offline_pyairbyte  # noqa: F401  (fixture)
-from source_stock_ticker_api.markets import MARKETS
+from source_stock_ticker_api.source import ALL_STREAM_NAMES
 
 EXECUTABLE = Path(sys.executable).parent / "source-stock-ticker-api"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -41,7 +43,7 @@ def sandbox() -> Iterator[Any]:
         yield running
 
 
-def test_a_mixed_config_lands_in_one_duckdb_table_per_stream(
+def test_a_mixed_config_and_every_stream_land_in_one_duckdb_table_per_stream(
     offline_pyairbyte: Any,  # noqa: F811
     sandbox: Any,
     fixed_now: Any,
@@ -62,12 +64,27 @@ def test_a_mixed_config_lands_in_one_duckdb_table_per_stream(
     source = airbyte.get_source(
         "source-stock-ticker-api", config=config, local_executable=EXECUTABLE
     )
-    source.select_streams([market.stream_name for market in MARKETS])
+    source.select_all_streams()
     cache = DuckDBCache(db_path=tmp_path / "markets.duckdb", schema_name="bars")
     fixed_now(NOW)
     result = source.read(cache=cache, write_strategy="merge")
+    in_process = sync(config, {name: FULL_REFRESH for name in ALL_STREAM_NAMES})
 
-    assert result.processed_records == 5 + 7 + 5
+    tables = {
+        row["table_name"]
+        for row in cache.run_sql_query(
+            "select table_name from information_schema.tables where table_schema = 'bars'"
+        )
+    }
+    assert set(ALL_STREAM_NAMES) <= tables
+    counts = {name: len(records(in_process, name)) for name in ALL_STREAM_NAMES}
+    landed = {
+        name: cache.run_sql_query(f"select count(*) as n from bars.{name}")[0]["n"]
+        for name in ALL_STREAM_NAMES
+    }
+    assert landed == counts
+    assert result.processed_records == sum(counts.values())
+    assert counts["stock_prices"] + counts["crypto_prices"] + counts["index_prices"] == 5 + 7 + 5
     for ticker, (stream, column, zone) in TICKERS.items():
         rows = cache.run_sql_query(
             f"select {column}, timestamp, date, close from bars.{stream} order by timestamp"
@@ -95,13 +112,6 @@ def test_a_mixed_config_lands_in_one_duckdb_table_per_stream(
     }
     assert {"ticker", "date", "timestamp", "open", "high", "low", "close"} <= columns
     assert {"volume", "vwap", "transactions", "price", "otc"}.isdisjoint(columns)
-    tables = {
-        row["table_name"]
-        for row in cache.run_sql_query(
-            "select table_name from information_schema.tables where table_schema = 'bars'"
-        )
-    }
-    assert {"stock_prices", "crypto_prices", "index_prices"} <= tables
 
 
 def _as_utc(value: datetime) -> datetime:
