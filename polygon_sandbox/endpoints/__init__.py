@@ -12,6 +12,7 @@ from ..http.routing import Family, RouteTable
 from .aggregates import AGGREGATES
 from .corporate_actions import CORPORATE_ACTIONS
 from .market_status import MARKET_STATUS
+from .news_events import NEWS_EVENTS
 from .reference import REFERENCE
 
 FAMILIES: tuple[Family[MarketData], ...] = (
@@ -19,5 +20,6 @@ FAMILIES: tuple[Family[MarketData], ...] = (
     REFERENCE,
     CORPORATE_ACTIONS,
     MARKET_STATUS,
+    *NEWS_EVENTS,
 )
 ROUTES: RouteTable[MarketData] = RouteTable(FAMILIES)
