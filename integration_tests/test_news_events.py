@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from airbyte_cdk.models import FailureType
 
 from integration_tests.declared_syncs import (
     FULL_REFRESH,
@@ -28,7 +29,7 @@ from integration_tests.declared_syncs import (
     warnings,
 )
 from integration_tests.helpers import sandbox_config
-from polygon_sandbox import Sandbox
+from polygon_sandbox import Faults, Sandbox
 from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.news_events import NEWS
 
@@ -266,3 +267,37 @@ def test_only_the_selected_stream_asks_and_only_for_stock_tickers(sandbox: Sandb
     sandbox.clear_requests()
     sync(config, {"news": INCREMENTAL})
     assert [(path, q["ticker"]) for path, q in sent(sandbox)] == [("/v2/reference/news", "AAPL")]
+
+
+def test_a_refused_request_fails_the_stream_once_after_the_others_are_read_and_saved(
+    sandbox: Sandbox,
+) -> None:
+    """Every plan has these endpoints (reference data); a 403 all the same (the sandbox
+    refuses MSFT's path) is one config_error at the end, the other streams read and saved."""
+    sandbox.set_faults(Faults(forbid_ticker="MSFT"))
+    config = sandbox_config(sandbox, tickers=["AAPL", "MSFT"], start_date=START)
+    streams = {"related_companies": FULL_REFRESH, "news": INCREMENTAL}
+
+    output = sync(config, streams, expect_failure=True)
+
+    assert [(r.path, r.status) for r in sandbox.data_requests()] == [
+        ("/v1/related-companies/AAPL", 200),
+        ("/v1/related-companies/MSFT", 403),
+        ("/v2/reference/news", 200),
+        ("/v2/reference/news", 200),
+    ]
+    assert [r["stock_symbol"] for r in records(output, "related_companies")] == ["AAPL"] * 7
+    assert records(output, "news") == once(news_of(sandbox, "AAPL"), news_of(sandbox, "MSFT"))
+    assert final_state(output, "news") == news_state(AAPL="2026-11-23", MSFT="2026-11-23")
+    assert errors(output) == [
+        (
+            FailureType.config_error,
+            "The API key works, but the plan does not cover companies related to MSFT: You are "
+            "not entitled to this data. Please upgrade your plan at https://polygon.io/pricing. "
+            "Choose a timespan and start_date your plan includes, or upgrade the plan.",
+        ),
+        (
+            FailureType.config_error,
+            "During the sync, the following streams did not sync successfully: related_companies.",
+        ),
+    ]
