@@ -21,7 +21,7 @@ from massive.rest.models.tickers import (
     TickerNews,
 )
 
-from polygon_sandbox import UNLIMITED_KEY, Sandbox
+from polygon_sandbox import FREE_KEY, UNLIMITED_KEY, Sandbox
 
 NOW = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 
@@ -187,3 +187,17 @@ def test_news_needs_a_ticker_and_a_limit_up_to_1000(sandbox: Sandbox) -> None:
         400,
         200,
     )
+
+
+def test_the_free_plan_reads_all_three(sandbox: Sandbox) -> None:
+    """Reference data, as the vendor's entitlement names them: no plan tier above basic."""
+    headers = {"Authorization": f"Bearer {FREE_KEY}"}
+    paths = (
+        "/v2/reference/news?ticker=AAPL&limit=1",
+        "/vX/reference/tickers/AAPL/events",
+        "/v1/related-companies/AAPL",
+    )
+
+    statuses = [requests.get(f"{sandbox.url}{p}", headers=headers).status_code for p in paths]
+
+    assert statuses == [200, 200, 200]
