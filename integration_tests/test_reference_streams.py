@@ -76,20 +76,25 @@ def test_tickers_follows_next_url_through_every_page_of_each_market_of_the_confi
 
     listed = [
         *api(sandbox, "/v3/reference/tickers", market="stocks", limit=1000)["results"],
+        *api(sandbox, "/v3/reference/tickers", market="stocks", active="false")["results"],
         *api(sandbox, "/v3/reference/tickers", market="otc", limit=1000)["results"],
+        *api(sandbox, "/v3/reference/tickers", market="otc", active="false")["results"],
     ]
-    assert len(listed) == 122
+    assert len(listed) == 122 + 21
     assert records(output, "tickers") == listed
-    first = {"active": "true", "sort": "ticker", "order": "asc", "limit": "50"}
-    assert [(path, query.get("market")) for path, query in requests_sent] == [
-        ("/v3/reference/tickers", "stocks"),
-        ("/v3/reference/tickers", None),  # later pages: next_url's cursor alone
-        ("/v3/reference/tickers", None),
-        ("/v3/reference/tickers", "otc"),
+    first = {"sort": "ticker", "order": "asc", "limit": "50"}
+    assert [(path, query.get("market"), query.get("active")) for path, query in requests_sent] == [
+        ("/v3/reference/tickers", "stocks", "true"),
+        ("/v3/reference/tickers", None, None),  # later pages: next_url's cursor alone
+        ("/v3/reference/tickers", None, None),
+        ("/v3/reference/tickers", "stocks", "false"),  # 21 inactive listings: one page
+        ("/v3/reference/tickers", "otc", "true"),
+        ("/v3/reference/tickers", "otc", "false"),
     ]
-    assert requests_sent[0][1] == {"market": "stocks", **first}
+    assert requests_sent[0][1] == {"market": "stocks", "active": "true", **first}
     assert [set(query) for _, query in requests_sent[1:3]] == [{"cursor"}, {"cursor"}]
-    assert requests_sent[3][1] == {"market": "otc", **first}
+    assert requests_sent[3][1] == {"market": "stocks", "active": "false", **first}
+    assert requests_sent[4][1] == {"market": "otc", "active": "true", **first}
     assert errors(output) == []
 
 
@@ -102,21 +107,43 @@ def test_tickers_lists_each_market_present_in_the_config_and_none_for_options(
 
     output = sync(config, {"tickers": FULL_REFRESH})
 
-    assert [query["market"] for _, query in sent(sandbox)] == [
-        "stocks",
-        "otc",
-        "crypto",
-        "fx",
-        "indices",
+    assert [(query["market"], query["active"]) for _, query in sent(sandbox)] == [
+        (market, active)
+        for market in ("stocks", "otc", "crypto", "fx", "indices")
+        for active in ("true", "false")
     ]
-    markets = [record["market"] for record in records(output, "tickers")]
+    listed = records(output, "tickers")
+    markets = [(record["market"], record["active"]) for record in listed]
     assert {m: markets.count(m) for m in set(markets)} == {
-        "stocks": 121,
-        "otc": 1,
-        "crypto": 2,
-        "fx": 3,
-        "indices": 3,
+        ("stocks", True): 121,
+        ("stocks", False): 21,
+        ("otc", True): 1,
+        ("crypto", True): 2,
+        ("fx", True): 3,
+        ("indices", True): 3,
     }
+
+
+def test_tickers_lists_a_former_symbol_and_a_reused_one_as_rows_of_their_own(
+    sandbox: Sandbox,
+) -> None:
+    """FB, META's symbol until 2022-06-09, is an inactive listing of the same entity; a
+    symbol listed again after a delisting is two rows, told apart by delisted_utc."""
+    output = sync(sandbox_config(sandbox), {"tickers": FULL_REFRESH})
+    listed = records(output, "tickers")
+
+    def rows(symbol: str) -> list[tuple[Any, ...]]:
+        found = [r for r in listed if r["ticker"] == symbol]
+        return [(r["active"], r.get("delisted_utc"), r["composite_figi"]) for r in found]
+
+    meta = rows("META")
+    assert rows("FB") == [(False, "2022-06-09T00:00:00Z", meta[0][2])]
+    assert [(active, delisted) for active, delisted, _ in rows("KUT")] == [
+        (True, None),
+        (False, "2005-07-11T00:00:00Z"),
+    ]
+    keys = [tuple(r.get(k) for k in TICKERS.primary_key) for r in listed]
+    assert len(set(keys)) == len(keys) == 143
 
 
 # -- ticker_details --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from ..http.routing import Family, RouteTable
 from .aggregates import AGGREGATES
 from .corporate_actions import CORPORATE_ACTIONS
 from .market_status import MARKET_STATUS
+from .news_events import NEWS_EVENTS
 from .reference import REFERENCE
 from .short_data import IPOS, SHORT_DATA
 
@@ -22,5 +23,6 @@ FAMILIES: tuple[Family[MarketData], ...] = (
     MARKET_STATUS,
     SHORT_DATA,
     IPOS,
+    *NEWS_EVENTS,
 )
 ROUTES: RouteTable[MarketData] = RouteTable(FAMILIES)

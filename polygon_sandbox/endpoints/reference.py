@@ -1,11 +1,13 @@
-"""The reference family: `/v3/reference/tickers` (every active ticker of a market, sorted by
-ticker, paged by an absolute `next_url`) and `/v3/reference/tickers/{ticker}` (one ticker's
-details; 404 for a ticker the sandbox does not list)."""
+"""The reference family: `/v3/reference/tickers` (every active ticker of a market, or with
+`active=false` every inactive one, sorted by ticker, paged by an absolute `next_url`) and
+`/v3/reference/tickers/{ticker}` (one ticker's details; 404 for a ticker the sandbox does not
+list)."""
 
 from __future__ import annotations
 
 from ..data.listings import listings, ticker_details
 from ..data.market_data import MarketData
+from ..data.ticker_events import inactive_listings
 from ..http.params import QueryError
 from ..http.replies import Reply, error_reply, json_reply
 from ..http.routing import Family, Request, Route
@@ -22,7 +24,7 @@ def tickers(data: MarketData, request: Request) -> Reply:
     if query.get("sort", "ticker") != "ticker":
         raise QueryError(f"Invalid sort: '{query['sort']}'. The sandbox sorts by ticker")
     active = query.get("active", "true").lower() != "false"
-    rows = listings(request.now_ms) if active else []
+    rows = listings(request.now_ms) if active else inactive_listings(request.now_ms)
     for field in ("market", "type", "exchange", "cik"):
         if field in query:
             key = "primary_exchange" if field == "exchange" else field

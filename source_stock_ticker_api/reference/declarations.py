@@ -222,6 +222,17 @@ def tickers_of_row(row: Mapping[str, Any]) -> Iterable[str]:
 
 
 @dataclass(frozen=True)
+class Distinct:
+    """Rows that several requests of one sync bring are written once, the first time: an
+    article naming two configured tickers comes in each one's request. `key` names a row;
+    only a row that `row_tickers` says belongs to two configured tickers or more is
+    remembered, so memory grows with those rows alone."""
+
+    key: str
+    row_tickers: Callable[[Mapping[str, Any]], Iterable[str]] = tickers_of_row
+
+
+@dataclass(frozen=True)
 class Incremental:
     """A cursor per ticker on the API's date `cursor_field`, filtered by `{cursor_field}.gte`,
     read again from `lookback_days` before it (the vendor revises recent rows).
@@ -268,6 +279,10 @@ class Endpoint:
     incremental: Incremental | None = None
     docs: str = ""  # the vendor's page for it
     plan: str = ""  # the vendor's least plan that covers it, named in a 403's config_error
+    # The name under which each row carries its request's ticker, where the API's object
+    # lacks it (a ticker's events, its related companies).
+    ticker_field: str = ""
+    distinct: Distinct | None = None  # rows several requests bring, written once per sync
 
     def request(self, partition: Partition, extra: Query = ()) -> ListRequest:
         """The first page of a partition's request."""

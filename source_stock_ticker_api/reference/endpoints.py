@@ -14,10 +14,12 @@ from source_stock_ticker_api.reference.declarations import (
     Incremental,
     PerListedMarket,
     PerTicker,
+    PerValue,
     Shape,
     TickerBatches,
     Words,
 )
+from source_stock_ticker_api.reference.news_events import NEWS_EVENTS
 from source_stock_ticker_api.reference.short_data import SHORT_DATA
 
 # The API's largest pages: fewer requests, which is what a 5-a-minute plan counts.
@@ -34,11 +36,14 @@ LOOKBACK_DAYS = 30
 TICKERS = Endpoint(
     stream="tickers",
     path="v3/reference/tickers",
-    # Every active ticker of each market present in the config (options have no listing).
-    fan_out=PerListedMarket("market"),
-    query=(("active", "true"), ("sort", "ticker"), ("order", "asc"), ("limit", TICKERS_PAGE_SIZE)),
-    primary_key=["market", "ticker"],
-    words=Words("the list of {market} tickers", otherwise="the list of tickers"),
+    # Every ticker of each market present in the config (options have no listing), the active
+    # and the inactive ones: delisted symbols and former symbols have rows to join to.
+    fan_out=PerValue("active", ("true", "false"), PerListedMarket("market")),
+    query=(("sort", "ticker"), ("order", "asc"), ("limit", TICKERS_PAGE_SIZE)),
+    # A symbol may be listed again after a delisting: the inactive listing and the active one
+    # share market and ticker, and differ in delisted_utc (none for the active one).
+    primary_key=["market", "ticker", "delisted_utc"],
+    words=Words("the list of {market} tickers (active={active})", otherwise="the list of tickers"),
     docs="https://massive.com/docs/rest/stocks/tickers/all-tickers",
 )
 
@@ -93,4 +98,8 @@ MARKET_HOLIDAYS = Endpoint(
     docs="https://massive.com/docs/rest/stocks/market-operations/market-holidays",
 )
 
-ENDPOINTS = (TICKERS, TICKER_DETAILS, DIVIDENDS, SPLITS, MARKET_HOLIDAYS, *SHORT_DATA)
+ENDPOINTS = (
+    *(TICKERS, TICKER_DETAILS, DIVIDENDS, SPLITS, MARKET_HOLIDAYS),
+    *SHORT_DATA,
+    *NEWS_EVENTS,
+)

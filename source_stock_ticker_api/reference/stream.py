@@ -23,6 +23,7 @@ from source_stock_ticker_api.polygon.endpoints import next_page
 from source_stock_ticker_api.polygon.errors import Refusal
 from source_stock_ticker_api.polygon.stream import Access, Fetched, PolygonStream, Read
 from source_stock_ticker_api.reference.declarations import (
+    Distinct,
     Endpoint,
     ListRequest,
     Note,
@@ -50,9 +51,10 @@ def read_pages(
     shape: Shape,
     bodies: ParsedBodies,
     keep: Keep | None = None,
+    carry: Mapping[str, Any] | None = None,
 ) -> Generator[Mapping[str, Any], None, Outcome]:
-    """Every row of the request that `keep` keeps, page by page (`next_url`); returns the
-    outcome, counting the rows kept.
+    """Every row of the request that `keep` keeps, page by page (`next_url`), with the fields
+    of `carry` beside its own (the API's win); returns the outcome, counting the rows kept.
 
     A refusal ends the request with the rows of the pages before it; a 404 let through (an
     unknown ticker) is a page without rows.
@@ -64,13 +66,40 @@ def read_pages(
         if not fetched.response.ok:
             return Outcome(rows, fetched.refusal)
         body = bodies.json(fetched.response)
-        for row in shape.rows(body):
+        for found in shape.rows(body):
+            row = {**carry, **found} if carry else found
             if keep is None or keep(row):
                 rows += 1
                 yield row
         following = next_page(body)
         page = page.next(following) if following is not None else None
     return Outcome(rows, None)
+
+
+def both(first: Keep | None, second: Keep | None) -> Keep | None:
+    """A row kept by both (None keeps every row)."""
+    if first is None or second is None:
+        return first or second
+    return lambda row: first(row) and second(row)
+
+
+class WrittenOnce:
+    """The rows of an endpoint's `distinct` already written this sync (declarations.Distinct):
+    keeps a row the first time only."""
+
+    def __init__(self, distinct: Distinct, configured: Iterable[str]) -> None:
+        self.distinct = distinct
+        self.configured = frozenset(configured)
+        self._written: set[str] = set()
+
+    def __call__(self, row: Mapping[str, Any]) -> bool:
+        if len(self.configured.intersection(self.distinct.row_tickers(row))) < 2:
+            return True  # no other request of the sync brings it
+        key = str(row.get(self.distinct.key))
+        if key in self._written:
+            return False
+        self._written.add(key)
+        return True
 
 
 class Refusals:
@@ -112,6 +141,8 @@ class ListRead:
         self.bodies = reading.bodies
         self.logger = reading.logger
         self.refusals = Refusals()
+        distinct = reading.endpoint.distinct
+        self.once = WrittenOnce(distinct, reading.config.tickers) if distinct else None
 
     def opening(self) -> Iterable[StreamData]:
         return ()
@@ -150,8 +181,12 @@ class ListRead:
 
     def read_request(self, request: ListRequest) -> Generator[StreamData, None, Outcome]:
         """The request's rows; its refusal is kept for the end of the read."""
-        keep = self.keep(request)
-        outcome = yield from read_pages(self.fetch, request, self.endpoint.shape, self.bodies, keep)
+        keep = both(self.keep(request), self.once)
+        field = self.endpoint.ticker_field
+        carry = {field: request.tickers[0]} if field and len(request.tickers) == 1 else None
+        outcome = yield from read_pages(
+            self.fetch, request, self.endpoint.shape, self.bodies, keep, carry
+        )
         if outcome.refusal is not None:
             self.refusals.add(self.refused(outcome.refusal))
         return outcome

@@ -31,7 +31,7 @@ from unit_tests.integration.request_builder import sent_requests
 pytestmark = pytest.mark.now()
 
 TICKERS_URL = f"{API_URL}/v3/reference/tickers"
-LISTING = {"active": ["true"], "sort": ["ticker"], "order": ["asc"], "limit": ["1000"]}
+LISTING = {"sort": ["ticker"], "order": ["asc"], "limit": ["1000"]}
 AUTH = "Bearer pk_unittest_Zq7Xw3Rv9Ty2Lm5Np8"
 
 
@@ -47,12 +47,17 @@ def sync(stream: str, mode: SyncMode, expect_failure: bool = False) -> Entrypoin
 
 
 def test_a_market_the_plan_refuses_does_not_stop_the_others(requests_mock: rm.Mocker) -> None:
-    """Indices need their own entitlement: stocks and OTC are read, then one config_error."""
+    """Indices need their own entitlement: stocks and OTC are read, active and inactive, then
+    one config_error naming both refused lists of indices."""
+    empty = {"json": {"results": [], "status": "OK"}}
     requests_mock.get(
         TICKERS_URL,
         [
             {"json": {"results": [listed("AAPL", "stocks")], "status": "OK"}},
+            empty,
             {"json": {"results": [listed("TCEHY", "otc")], "status": "OK"}},
+            empty,
+            failure(403),
             failure(403),
         ],
     )
@@ -60,15 +65,19 @@ def test_a_market_the_plan_refuses_does_not_stop_the_others(requests_mock: rm.Mo
     output = sync("tickers", SyncMode.full_refresh, expect_failure=True)
 
     assert records(output) == [listed("AAPL", "stocks"), listed("TCEHY", "otc")]
+    refused = (
+        "The API key works, but the plan does not cover the list of indices tickers "
+        "(active={}): You are not entitled to this data. "
+        f"{PRICING} Choose a timespan and start_date your plan includes, or upgrade the plan."
+    )
     assert error_traces(output)[0] == (
         FailureType.config_error,
-        "The API key works, but the plan does not cover the list of indices tickers: You are not "
-        f"entitled to this data. {PRICING} Choose a timespan and start_date your plan includes, "
-        "or upgrade the plan.",
+        f"{refused.format('true')} {refused.format('false')}",
     )
     assert sent_requests(requests_mock) == [
-        ("GET", TICKERS_URL, {"market": [market], **LISTING}, AUTH)
+        ("GET", TICKERS_URL, {"market": [market], "active": [active], **LISTING}, AUTH)
         for market in ("stocks", "otc", "indices")
+        for active in ("true", "false")
     ]
 
 
@@ -107,8 +116,8 @@ def test_a_rate_limit_waits_as_retry_after_says_then_reads(
     [
         (
             TICKERS,
-            f"{API_URL}/v3/reference/tickers?market=otc&limit=1000",
-            "the list of otc tickers",
+            f"{API_URL}/v3/reference/tickers?market=otc&active=false&limit=1000",
+            "the list of otc tickers (active=false)",
         ),
         (TICKERS, f"{API_URL}/v3/reference/tickers?cursor=abc", "the list of tickers"),
         (TICKER_DETAILS, f"{API_URL}/v3/reference/tickers/BRK.A", "BRK.A ticker details"),

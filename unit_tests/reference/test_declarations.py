@@ -56,12 +56,13 @@ def requests_of(endpoint: Endpoint, builder: ConfigBuilder = MIXED) -> list[Any]
     return made
 
 
-def test_the_listing_asks_once_per_listed_market_of_the_configured_tickers() -> None:
-    query = {"active": "true", "sort": "ticker", "order": "asc", "limit": 1000}
+def test_the_listing_asks_for_active_and_inactive_tickers_of_each_listed_market() -> None:
+    """Survivorship: the delisted and former symbols are listed too (active=false)."""
+    query = {"sort": "ticker", "order": "asc", "limit": 1000}
     assert requests_of(TICKERS) == [
-        ("v3/reference/tickers", {"market": "stocks", **query}),
-        ("v3/reference/tickers", {"market": "otc", **query}),
-        ("v3/reference/tickers", {"market": "crypto", **query}),
+        ("v3/reference/tickers", {"market": market, "active": active, **query})
+        for market in ("stocks", "otc", "crypto")
+        for active in ("true", "false")
     ]
 
 
