@@ -143,8 +143,13 @@ class IncrementalRead(ListRead):
         """The slice's rows, then each of its tickers' cursor moved to today."""
         assert isinstance(stream_slice, DatedRequest)
         outcome = yield from self.read_request(stream_slice)
+        self.tell(stream_slice, outcome)
         if outcome.refusal is None:
             self.dates.advance(stream_slice.tickers, today_in_new_york().isoformat())
+
+    def expects(self, ticker: str) -> bool:
+        """Only a ticker read from start_date (no cursor yet) is expected to have rows."""
+        return self.dates.get(ticker) is None
 
 
 class IncrementalStream(DeclaredStream, CheckpointMixin):

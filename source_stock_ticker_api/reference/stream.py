@@ -29,10 +29,12 @@ Fetch = Callable[[ListRequest], Fetched]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What reading every page of one request gave: how many rows, or the API's refusal."""
+    """What reading every page of one request gave: how many rows, or the API's refusal, and
+    the tickers its rows named (where the shape asks for them: Shape.missing)."""
 
     rows: int
     refusal: Refusal | None
+    named: frozenset[str] = frozenset()
 
 
 Keep = Callable[[Mapping[str, Any]], bool]
@@ -52,19 +54,22 @@ def read_pages(
     unknown ticker) is a page without rows.
     """
     rows = 0
+    named: set[str] = set()
     page: ListRequest | None = request
     while page is not None:
         fetched = fetch(page)
         if not fetched.response.ok:
-            return Outcome(rows, fetched.refusal)
+            return Outcome(rows, fetched.refusal, frozenset(named))
         body = bodies.json(fetched.response)
         for row in shape.rows(body):
             if keep is None or keep(row):
                 rows += 1
+                if shape.missing is not None:
+                    named.update(shape.row_tickers(row))
                 yield row
         following = next_page(body)
         page = page.next(following) if following is not None else None
-    return Outcome(rows, None)
+    return Outcome(rows, None, frozenset(named))
 
 
 class Refusals:
@@ -143,10 +148,21 @@ class ListRead:
         return refusal.message
 
     def tell(self, request: ListRequest, outcome: Outcome) -> None:
-        """A ticker the API does not know is a warning, where the endpoint says so."""
-        unknown = self.endpoint.shape.unknown
-        if unknown is not None and not outcome.rows and outcome.refusal is None:
-            self.logger.warning(unknown.format(ticker=", ".join(request.tickers)))
+        """A ticker the API does not know is a warning, where the endpoint says so: the one
+        ticker of a request without rows, or those of a batch that no row named."""
+        shape = self.endpoint.shape
+        if outcome.refusal is not None:
+            return
+        if shape.unknown is not None and not outcome.rows:
+            self.logger.warning(shape.unknown.format(ticker=", ".join(request.tickers)))
+        if shape.missing is not None:
+            missing = [t for t in request.tickers if t not in outcome.named and self.expects(t)]
+            if missing:
+                self.logger.warning(shape.missing.format(tickers=", ".join(missing)))
+
+    def expects(self, ticker: str) -> bool:
+        """Whether a row naming `ticker` is expected in its request (Shape.missing)."""
+        return True
 
     def closing(self) -> None:
         self.refusals.raise_any()
