@@ -11,6 +11,7 @@ from ..data.market_data import MarketData
 from ..http.routing import Family, RouteTable
 from .aggregates import AGGREGATES
 from .corporate_actions import CORPORATE_ACTIONS
+from .financials import FINANCIALS
 from .market_status import MARKET_STATUS
 from .reference import REFERENCE
 
@@ -19,5 +20,6 @@ FAMILIES: tuple[Family[MarketData], ...] = (
     REFERENCE,
     CORPORATE_ACTIONS,
     MARKET_STATUS,
+    FINANCIALS,
 )
 ROUTES: RouteTable[MarketData] = RouteTable(FAMILIES)
