@@ -60,6 +60,19 @@ def _stock_facts(ticker: str) -> tuple[str, str, str, str]:
     return name, exchange, "CS", listed.isoformat()
 
 
+def cik(ticker: str) -> str | None:
+    """A common stock's company CIK; None for other tickers (ETFs and ADRs: no CIK of their own
+    here, and no financial statements)."""
+    if ticker not in TICKERS or ticker in OTC_TICKERS or _stock_facts(ticker)[2] != "CS":
+        return None
+    return f"{number('cik', ticker) % 2_000_000:010d}"
+
+
+def shares_outstanding(ticker: str) -> int:
+    """A stock's shares outstanding (ticker details, the ratios' market cap, the statements)."""
+    return 50_000_000 + number("company", ticker) % 15_000_000_000
+
+
 def _listing(ticker: str, updated: str) -> dict[str, Any]:
     """The ticker's entry in /v3/reference/tickers: only the fields the vendor's lists carry."""
     if ticker.startswith(("X:", "C:")):
@@ -99,8 +112,9 @@ def _listing(ticker: str, updated: str) -> dict[str, Any]:
     if exchange:  # OTC tickers have no primary exchange
         entry["primary_exchange"] = exchange
     entry.update(type=kind, active=True, currency_name="usd")
-    if kind == "CS":  # ETFs and ADRs: no CIK of their own here
-        entry["cik"] = f"{number('cik', ticker) % 2_000_000:010d}"
+    company_cik = cik(ticker)
+    if company_cik is not None:
+        entry["cik"] = company_cik
     entry["composite_figi"] = _figi(ticker, "composite")
     entry["share_class_figi"] = _figi(ticker, "share-class")
     entry["last_updated_utc"] = updated
@@ -146,7 +160,7 @@ def ticker_details(market: Market, ticker: str, now_ms: int) -> dict[str, Any] |
 def _company(market: Market, ticker: str, now_ms: int) -> dict[str, Any]:
     name, _, kind, listed = _stock_facts(ticker)
     n = number("company", ticker)
-    shares = 50_000_000 + n % 15_000_000_000
+    shares = shares_outstanding(ticker)
     day = TRADING_DAYS.last_on_or_before(date_of_ms(now_ms) - timedelta(days=1))
     assert day is not None
     close = market.final_daily(ticker, day, False)[4]

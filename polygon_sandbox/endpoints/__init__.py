@@ -11,6 +11,7 @@ from ..data.market_data import MarketData
 from ..http.routing import Family, RouteTable
 from .aggregates import AGGREGATES
 from .corporate_actions import CORPORATE_ACTIONS
+from .financials import FINANCIALS
 from .market_status import MARKET_STATUS
 from .news_events import NEWS_EVENTS
 from .reference import REFERENCE
@@ -21,6 +22,7 @@ FAMILIES: tuple[Family[MarketData], ...] = (
     REFERENCE,
     CORPORATE_ACTIONS,
     MARKET_STATUS,
+    FINANCIALS,
     SHORT_DATA,
     IPOS,
     *NEWS_EVENTS,

@@ -193,22 +193,6 @@ def nested_rows(rows_field: str, carried: tuple[str, ...]) -> Rows:
     return rows
 
 
-@dataclass(frozen=True)
-class Shape:
-    """How a body becomes rows; every shape follows `next_url` when the body names one.
-
-    `unknown` marks an endpoint of one object per ticker, where a 404 or no object is a ticker
-    the API does not know: a warning with these words, not a failure.
-    """
-
-    rows: Rows = results_rows
-    unknown: str | None = None
-
-
-RESULTS = Shape()
-BARE_ARRAY = Shape(bare_array_rows)
-
-
 def ticker_of_row(row: Mapping[str, Any]) -> Iterable[str]:
     """The row's `ticker` (a dividend, a split)."""
     ticker = row.get("ticker")
@@ -219,6 +203,29 @@ def tickers_of_row(row: Mapping[str, Any]) -> Iterable[str]:
     """The row's `tickers` list (a statement, an article: rows that name several tickers)."""
     tickers = row.get("tickers")
     return [t for t in tickers if isinstance(t, str)] if isinstance(tickers, list) else ()
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a body becomes rows; every shape follows `next_url` when the body names one.
+
+    `unknown` marks an endpoint of one object per ticker, where a 404 or no object is a ticker
+    the API does not know: a warning with these words, not a failure.
+
+    `missing` marks an endpoint of ticker batches, where a configured ticker that no row of its
+    request names (`row_tickers`) is one the API has nothing for: a warning with these words,
+    `{tickers}` replaced by those tickers (an incremental read says it only of a ticker read
+    from start_date: after that, no new row is no news).
+    """
+
+    rows: Rows = results_rows
+    unknown: str | None = None
+    missing: str | None = None
+    row_tickers: Callable[[Mapping[str, Any]], Iterable[str]] = ticker_of_row
+
+
+RESULTS = Shape()
+BARE_ARRAY = Shape(bare_array_rows)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from source_stock_ticker_api.reference.declarations import (
     TickerBatches,
     Words,
 )
+from source_stock_ticker_api.reference.fundamentals import FUNDAMENTALS
 from source_stock_ticker_api.reference.news_events import NEWS_EVENTS
 from source_stock_ticker_api.reference.short_data import SHORT_DATA
 
@@ -100,6 +101,7 @@ MARKET_HOLIDAYS = Endpoint(
 
 ENDPOINTS = (
     *(TICKERS, TICKER_DETAILS, DIVIDENDS, SPLITS, MARKET_HOLIDAYS),
+    *FUNDAMENTALS,
     *SHORT_DATA,
     *NEWS_EVENTS,
 )

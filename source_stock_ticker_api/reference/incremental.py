@@ -180,6 +180,10 @@ class IncrementalRead(ListRead):
         if outcome.refusal is None:
             self.dates.advance(stream_slice.tickers, today_in_new_york().isoformat())
 
+    def expects(self, ticker: str) -> bool:
+        """Only a ticker read from start_date (no cursor yet) is expected to have rows."""
+        return self.dates.get(ticker) is None
+
 
 class IncrementalStream(DeclaredStream, CheckpointMixin):
     """A declared endpoint read incrementally, with a date cursor per ticker."""

@@ -42,7 +42,7 @@ def short_endpoint(stream: str, path: str, field: str, lookback: int, noun: str)
         query=(("sort", f"{field}.asc"), ("limit", SHORT_PAGE_SIZE)),
         incremental=Incremental(field, lookback),
         shape=Shape(
-            unknown=f"{{ticker}}: the API has no {noun} for this symbol; the other tickers "
+            missing=f"{{tickers}}: the API has no {noun} for this symbol; the other tickers "
             "are read. Check the symbol."
         ),
         primary_key=["ticker", field],  # one row per ticker and date
@@ -70,7 +70,7 @@ STOCK_FLOAT = Endpoint(
     fan_out=TickerBatches((STOCKS,), FLOAT_TICKERS_PER_REQUEST),
     query=(("sort", "ticker.asc"), ("limit", SHORT_PAGE_SIZE)),
     shape=Shape(
-        unknown="{ticker}: the API has no float for this symbol; the other tickers are read. "
+        missing="{tickers}: the API has no float for this symbol; the other tickers are read. "
         "Check the symbol."
     ),
     primary_key=["ticker", "effective_date"],  # a new float is a new row in an appended table

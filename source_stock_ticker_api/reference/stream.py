@@ -28,7 +28,6 @@ from source_stock_ticker_api.reference.declarations import (
     ListRequest,
     Note,
     Shape,
-    ticker_of_row,
 )
 
 Fetch = Callable[[ListRequest], Fetched]
@@ -36,10 +35,12 @@ Fetch = Callable[[ListRequest], Fetched]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What reading every page of one request gave: how many rows, or the API's refusal."""
+    """What reading every page of one request gave: how many rows, or the API's refusal, and
+    the tickers its rows named (where the shape asks for them: Shape.missing)."""
 
     rows: int
     refusal: Refusal | None
+    named: frozenset[str] = frozenset()
 
 
 Keep = Callable[[Mapping[str, Any]], bool]
@@ -60,20 +61,23 @@ def read_pages(
     unknown ticker) is a page without rows.
     """
     rows = 0
+    named: set[str] = set()
     page: ListRequest | None = request
     while page is not None:
         fetched = fetch(page)
         if not fetched.response.ok:
-            return Outcome(rows, fetched.refusal)
+            return Outcome(rows, fetched.refusal, frozenset(named))
         body = bodies.json(fetched.response)
         for found in shape.rows(body):
             row = {**carry, **found} if carry else found
             if keep is None or keep(row):
                 rows += 1
+                if shape.missing is not None:
+                    named.update(shape.row_tickers(row))
                 yield row
         following = next_page(body)
         page = page.next(following) if following is not None else None
-    return Outcome(rows, None)
+    return Outcome(rows, None, frozenset(named))
 
 
 def both(first: Keep | None, second: Keep | None) -> Keep | None:
@@ -156,24 +160,8 @@ class ListRead:
 
     def read(self, stream_slice: Mapping[str, Any]) -> Iterator[StreamData]:
         assert isinstance(stream_slice, ListRequest)
-        if self.endpoint.shape.unknown is None or len(stream_slice.tickers) < 2:
-            outcome = yield from self.read_request(stream_slice)
-            self.tell(stream_slice, outcome)
-            return
-        seen: set[str] = set()  # a batch of tickers: which of them have rows
-        pages = self.read_request(stream_slice)
-        while True:
-            try:
-                row = next(pages)
-            except StopIteration as done:
-                outcome = done.value
-                break
-            if isinstance(row, Mapping):
-                seen.update(ticker_of_row(row))
-            yield row
-        missing = tuple(ticker for ticker in stream_slice.tickers if ticker not in seen)
-        if missing and outcome.refusal is None:
-            self.logger.warning(self.endpoint.shape.unknown.format(ticker=", ".join(missing)))
+        outcome = yield from self.read_request(stream_slice)
+        self.tell(stream_slice, outcome)
 
     def keep(self, request: ListRequest) -> Keep | None:
         """Which of the request's rows are written (None: all of them)."""
@@ -200,10 +188,21 @@ class ListRead:
         return refusal.message
 
     def tell(self, request: ListRequest, outcome: Outcome) -> None:
-        """A ticker the API does not know is a warning, where the endpoint says so."""
-        unknown = self.endpoint.shape.unknown
-        if unknown is not None and not outcome.rows and outcome.refusal is None:
-            self.logger.warning(unknown.format(ticker=", ".join(request.tickers)))
+        """A ticker the API does not know is a warning, where the endpoint says so: the one
+        ticker of a request without rows, or those of a batch that no row named."""
+        shape = self.endpoint.shape
+        if outcome.refusal is not None:
+            return
+        if shape.unknown is not None and not outcome.rows:
+            self.logger.warning(shape.unknown.format(ticker=", ".join(request.tickers)))
+        if shape.missing is not None:
+            missing = [t for t in request.tickers if t not in outcome.named and self.expects(t)]
+            if missing:
+                self.logger.warning(shape.missing.format(tickers=", ".join(missing)))
+
+    def expects(self, ticker: str) -> bool:
+        """Whether a row naming `ticker` is expected in its request (Shape.missing)."""
+        return True
 
     def closing(self) -> None:
         self.refusals.raise_any()
