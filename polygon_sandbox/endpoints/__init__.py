@@ -13,11 +13,13 @@ from .aggregates import AGGREGATES
 from .corporate_actions import CORPORATE_ACTIONS
 from .market_status import MARKET_STATUS
 from .reference import REFERENCE
+from .reference_lists import REFERENCE_LISTS
 
 FAMILIES: tuple[Family[MarketData], ...] = (
     AGGREGATES,
     REFERENCE,
     CORPORATE_ACTIONS,
     MARKET_STATUS,
+    REFERENCE_LISTS,
 )
 ROUTES: RouteTable[MarketData] = RouteTable(FAMILIES)
