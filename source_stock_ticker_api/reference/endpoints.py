@@ -18,6 +18,7 @@ from source_stock_ticker_api.reference.declarations import (
     TickerBatches,
     Words,
 )
+from source_stock_ticker_api.reference.listings import LISTS
 
 # The API's largest pages: fewer requests, which is what a 5-a-minute plan counts.
 TICKERS_PAGE_SIZE = 1000
@@ -92,4 +93,4 @@ MARKET_HOLIDAYS = Endpoint(
     docs="https://massive.com/docs/rest/stocks/market-operations/market-holidays",
 )
 
-ENDPOINTS = (TICKERS, TICKER_DETAILS, DIVIDENDS, SPLITS, MARKET_HOLIDAYS)
+ENDPOINTS = (TICKERS, TICKER_DETAILS, DIVIDENDS, SPLITS, MARKET_HOLIDAYS, *LISTS)
