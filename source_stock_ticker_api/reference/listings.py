@@ -8,7 +8,7 @@ filter a cursor could follow (`expired` is a selector, not a date).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from airbyte_cdk.sources.streams.core import StreamData
@@ -68,6 +68,15 @@ def requests_per_partition(fan_out: FanOut) -> int:
     return len(fan_out.values) if isinstance(fan_out, PerValue) else 1
 
 
+@dataclass
+class Told:
+    """What the requests of one underlying gave so far."""
+
+    requests: int = 0
+    rows: int = 0
+    refused: bool = False
+
+
 class UnderlyingsRead(ListRead):
     """A full-refresh read that says, once per underlying, when none of its requests (active
     and expired contracts) gave a row: an unknown symbol, or a stock without listed options.
@@ -95,15 +104,6 @@ class UnderlyingsRead(ListRead):
         told.refused = told.refused or outcome.refusal is not None
         if told.requests == self.expected and not told.rows and not told.refused:
             self.logger.warning(NO_CONTRACTS.format(ticker=", ".join(request.tickers)))
-
-
-@dataclass
-class Told:
-    """What the requests of one underlying gave so far."""
-
-    requests: int = 0
-    rows: int = 0
-    refused: bool = field(default=False)
 
 
 OPTIONS_CONTRACTS = Endpoint(
