@@ -95,6 +95,9 @@ _PROFILES: dict[str, tuple[float, float, float]] = {
     "O:SPY261218P00600000": (30.0, -0.05, 0.60),
 }
 
+# The option contracts whose bars are served: contracts listed by options_contracts.py too.
+OPTION_TICKERS: tuple[str, ...] = tuple(t for t in _PROFILES if t.startswith("O:"))
+
 
 def kind_of(ticker: str) -> MarketKind | None:
     """The market of a prefixed ticker; None for a US stock (no prefix) or an unknown prefix."""

@@ -15,6 +15,7 @@ from .financials import FINANCIALS
 from .market_status import MARKET_STATUS
 from .news_events import NEWS_EVENTS
 from .reference import REFERENCE
+from .reference_lists import REFERENCE_LISTS
 from .short_data import IPOS, SHORT_DATA
 
 FAMILIES: tuple[Family[MarketData], ...] = (
@@ -26,5 +27,6 @@ FAMILIES: tuple[Family[MarketData], ...] = (
     SHORT_DATA,
     IPOS,
     *NEWS_EVENTS,
+    REFERENCE_LISTS,
 )
 ROUTES: RouteTable[MarketData] = RouteTable(FAMILIES)

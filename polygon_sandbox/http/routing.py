@@ -3,7 +3,9 @@
 A route is a method, a path pattern and a handler, declared by its endpoint family. A pattern's
 `{name}` matches one path segment, decoded (the path is split before decoding, so `%2F` stays
 inside its segment), and hands it to the handler in `Request.path_params`. A pattern without
-parameters is compared with the whole decoded path. A route's `{ticker}`, if it has one, is the
+parameters is compared with the whole decoded path, and wins over any pattern with parameters
+whatever the order declared (`/v3/reference/tickers/types` is not the details of a ticker
+`types`). A route's `{ticker}`, if it has one, is the
 ticker the request log and the forbid fault see. A path no route matches gets 404, whatever the
 method.
 
@@ -74,13 +76,17 @@ class _Compiled(Generic[D]):
 
 
 class RouteTable(Generic[D]):
-    """Every family's routes, matched in the order declared."""
+    """Every family's routes: a literal path first, then the patterns in the order declared."""
 
     def __init__(self, families: Iterable[Family[D]]) -> None:
         self.families = tuple(families)
         self.routes = tuple(route for family in self.families for route in family.routes)
         self.data_prefixes = tuple(dict.fromkeys(f.data_prefix for f in self.families))
-        self._compiled = [_compile(route) for route in self.routes]
+        self._compiled = [_compile(route) for route in self.routes if _has_params(route)]
+        self._literal: dict[tuple[str, str], Route[D]] = {}
+        for route in self.routes:
+            if not _has_params(route):
+                self._literal.setdefault((route.method, route.pattern), route)
 
     def is_data_path(self, path: str) -> bool:
         return path.startswith(self.data_prefixes)
@@ -88,14 +94,12 @@ class RouteTable(Generic[D]):
     def match(self, method: str, path: str) -> tuple[Route[D], dict[str, str]] | None:
         """The route answering `method path` (a raw path, still %-encoded) and its parameters."""
         segments = [unquote(segment) for segment in path.split("/")]
-        decoded = "/".join(segments)
+        literal = self._literal.get((method, "/".join(segments)))
+        if literal is not None:
+            return literal, {}
         for compiled in self._compiled:
             route, parts, params = compiled.route, compiled.parts, compiled.params
             if route.method != method:
-                continue
-            if not params:
-                if decoded == route.pattern:
-                    return route, {}
                 continue
             if len(segments) != len(parts):
                 continue
@@ -112,6 +116,10 @@ class RouteTable(Generic[D]):
             else:
                 return route, found
         return None
+
+
+def _has_params(route: Route[D]) -> bool:
+    return "{" in route.pattern
 
 
 def _compile(route: Route[D]) -> _Compiled[D]:

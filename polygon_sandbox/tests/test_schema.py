@@ -183,7 +183,7 @@ def test_the_bars_leave_out_vw_and_n_in_grouped_daily_too(
         ("GET", "/v2/aggs/ticker/AAPL/prev", None, {"adjusted": "maybe"}, 400),
         ("GET", GROUPED + "yesterday", None, {}, 400),
         ("GET", "/v2/nothing", None, {}, 404),
-        ("GET", "/v3/reference/conditions", None, {}, 404),
+        ("GET", "/v3/reference/nothing", None, {}, 404),
         ("POST", "/v2/aggs/ticker/AAPL/prev", None, {}, 404),
     ],
 )

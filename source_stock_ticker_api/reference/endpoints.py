@@ -20,6 +20,7 @@ from source_stock_ticker_api.reference.declarations import (
     Words,
 )
 from source_stock_ticker_api.reference.fundamentals import FUNDAMENTALS
+from source_stock_ticker_api.reference.listings import LISTS
 from source_stock_ticker_api.reference.news_events import NEWS_EVENTS
 from source_stock_ticker_api.reference.short_data import SHORT_DATA
 
@@ -104,4 +105,5 @@ ENDPOINTS = (
     *FUNDAMENTALS,
     *SHORT_DATA,
     *NEWS_EVENTS,
+    *LISTS,
 )

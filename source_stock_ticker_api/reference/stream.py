@@ -211,8 +211,11 @@ class ListRead:
 class DeclaredStream(PolygonStream):
     """A stream of a declared endpoint, read whole each sync (full refresh)."""
 
-    def __init__(self, endpoint: Endpoint, access: Access) -> None:
+    def __init__(
+        self, endpoint: Endpoint, access: Access, list_read: type[ListRead] = ListRead
+    ) -> None:
         self.endpoint = endpoint
+        self._list_read = list_read
         unknown_is_empty = endpoint.shape.unknown is not None
         super().__init__(access, endpoint.describe, not_found_is_empty=unknown_is_empty)
 
@@ -234,4 +237,4 @@ class DeclaredStream(PolygonStream):
         return Reading(self.endpoint, self._config, self.fetch, self.bodies, self.logger)
 
     def start_read(self, sync_mode: SyncMode) -> Read:
-        return ListRead(self.reading())
+        return self._list_read(self.reading())
