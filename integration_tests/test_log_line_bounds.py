@@ -62,10 +62,21 @@ def assert_bounded(run: ConnectorRun) -> None:
     assert sizes[-1] <= LIMIT, f"log lines over {LIMIT} bytes: {[s for s in sizes if s > LIMIT]}"
 
 
+# The streams of 0.4.0: the per-ticker streams added since (short data, news, events, related
+# companies, options contracts) would add about 7,000 requests to a 1,000-ticker config; their
+# lines come from the same declared-stream code as tickers' and dividends'.
+STREAMS_OF_0_4 = (
+    *("stock_prices", "crypto_prices", "forex_prices", "index_prices", "option_prices"),
+    *("tickers", "ticker_details", "dividends", "splits", "market_holidays"),
+)
+
+
 def every_stream_catalog() -> dict[str, Any]:
-    """The configured catalog of README's examples: every stream, incremental where it can."""
+    """The configured catalog of README's examples, limited to the streams of 0.4.0,
+    incremental where they can be."""
     text = (Path(__file__).parent / "configured_catalog.json").read_text(encoding="utf-8")
-    return dict(json.loads(text))
+    catalog = json.loads(text)
+    return {"streams": [s for s in catalog["streams"] if s["stream"]["name"] in STREAMS_OF_0_4]}
 
 
 def huge_state(tickers: int) -> list[dict[str, Any]]:

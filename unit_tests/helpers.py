@@ -40,6 +40,21 @@ STREAM_NAMES = [
     "dividends",
     "splits",
     "market_holidays",
+    "income_statements",
+    "balance_sheets",
+    "cash_flow_statements",
+    "financial_ratios",
+    "short_interest",
+    "short_volume",
+    "stock_float",
+    "ipos",
+    "news",
+    "ticker_events",
+    "related_companies",
+    "options_contracts",
+    "exchanges",
+    "conditions",
+    "ticker_types",
 ]
 # A record with every field, as the connector emits it (AAPL's daily bar of 2024-01-02).
 FULL_RECORD: dict[str, Any] = {

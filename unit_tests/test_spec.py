@@ -155,4 +155,4 @@ class TestDiscover:
         config = ConfigBuilder().with_api_url("http://127.0.0.1:9").build()
         output = discover(SourceStockTickerApi(), config)
         assert output.errors == []
-        assert len(output.catalog.catalog.streams) == 10  # type: ignore[union-attr]
+        assert len(output.catalog.catalog.streams) == 25  # type: ignore[union-attr]
