@@ -25,6 +25,6 @@ ENV AIRBYTE_ENTRYPOINT="source-stock-ticker-api"
 ENTRYPOINT ["source-stock-ticker-api"]
 
 LABEL io.airbyte.name=airbyte/source-stock-ticker-api
-LABEL io.airbyte.version=0.4.2
+LABEL io.airbyte.version=0.5.0
 
 USER airbyte

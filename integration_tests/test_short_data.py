@@ -172,6 +172,43 @@ def test_short_interest_resumed_after_a_kill_reads_again_only_what_was_not_saved
     assert killed.lost == records(first, "short_interest")[len(killed.saved) :]
 
 
+def test_short_volume_resumed_after_a_kill_reads_again_only_what_was_not_saved(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after AAPL's three pages were saved: MSFT and SPY are read again from the start,
+    AAPL only from 7 days before its cursor."""
+    smaller(monkeypatch, SHORT_VOLUME, 5)
+    config = sandbox_config(sandbox, tickers=["AAPL", "MSFT", "SPY"], start_date="2026-11-02")
+    first = sync(config, {"short_volume": INCREMENTAL})
+    killed = killed_after_state(first, "short_volume", 1)
+    sandbox.clear_requests()
+
+    second = sync(config, {"short_volume": INCREMENTAL}, stream_state("short_volume", killed.state))
+    requests_sent = sent(sandbox)
+
+    def of(ticker: str, start: str) -> list[dict[str, Any]]:
+        return served(sandbox, "/stocks/v1/short-volume", ticker=ticker, **{"date.gte": start})
+
+    assert killed.state == {"AAPL": {"date": "2026-11-23"}}
+    assert killed.saved == of("AAPL", "2026-11-02")
+    look_back = of("AAPL", "2026-11-16")
+    assert [r["date"] for r in look_back] == [f"2026-11-{day}" for day in range(16, 21)]
+    assert records(second, "short_volume") == [
+        *of("MSFT", "2026-11-02"),
+        *of("SPY", "2026-11-02"),
+        *look_back,
+    ]
+    assert [(q["ticker"], q["date.gte"]) for _, q in requests_sent if "ticker" in q] == [
+        ("MSFT", "2026-11-02"),
+        ("SPY", "2026-11-02"),
+        ("AAPL", "2026-11-16"),
+    ]
+    assert final_state(second, "short_volume") == {
+        t: {"date": "2026-11-23"} for t in ("AAPL", "MSFT", "SPY")
+    }
+    assert killed.lost == records(first, "short_volume")[len(killed.saved) :]
+
+
 def test_the_look_back_brings_the_revised_short_interest(
     sandbox: Sandbox, fixed_now: Callable[[datetime], None]
 ) -> None:
