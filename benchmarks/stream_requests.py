@@ -65,7 +65,8 @@ def stream_of_path(path: str) -> str:
         ticker = path.split("/")[4]
         (market,) = tickers_by_market([ticker])
         return market.stream_name
-    for endpoint in sorted(ENDPOINTS, key=lambda e: -len(e.path)):
+    # A literal path wins over a pattern (`tickers/types` is not a ticker), as in the API.
+    for endpoint in sorted(ENDPOINTS, key=lambda e: ("{" in e.path, -len(e.path))):
         pattern = endpoint.path.split("/")
         segments = path.strip("/").split("/")
         if len(pattern) == len(segments) and all(
