@@ -257,7 +257,7 @@ def test_the_free_plan_fails_each_stream_once_naming_the_plan_after_the_others_a
 
     refused = (
         "You are not entitled to this data. Please upgrade your plan at https://polygon.io/"
-        "pricing. Choose a timespan and start_date your plan includes, or upgrade the plan."
+        "pricing."
     )
     assert errors(output) == [
         (

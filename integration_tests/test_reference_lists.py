@@ -163,9 +163,8 @@ def test_a_key_without_options_reads_the_other_streams_then_names_the_stream_and
             FailureType.config_error,
             "The API key works, but the plan does not cover the options contracts of AAPL "
             "(expired=false): You are not entitled to this data. Please upgrade your plan at "
-            "https://polygon.io/pricing. Choose a timespan and start_date your plan includes, "
-            "or upgrade the plan. The stream options_contracts needs the Options Basic plan or "
-            "higher; deselect it, or upgrade the plan.",
+            "https://polygon.io/pricing. The stream options_contracts needs the Options Basic "
+            "plan or higher; deselect it, or upgrade the plan.",
         ),
         (
             FailureType.config_error,

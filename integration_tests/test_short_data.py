@@ -264,9 +264,9 @@ def test_a_free_key_refused_the_history_fails_once_naming_the_stream_and_plan(
             FailureType.config_error,
             "The API key works, but the plan does not cover short interest of AAPL from "
             "2022-01-03: Your plan doesn't include this data timeframe. Please upgrade your "
-            "plan at https://polygon.io/pricing. Choose a timespan and start_date your plan "
-            "includes, or upgrade the plan. The stream short_interest needs the Stocks Starter "
-            "plan or higher; deselect it, or upgrade the plan.",
+            "plan at https://polygon.io/pricing. The stream short_interest needs the Stocks "
+            "Starter plan or higher for history older than two years; choose a later "
+            "start_date, or upgrade the plan.",
         ),
         (
             FailureType.config_error,

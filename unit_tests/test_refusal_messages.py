@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from source_stock_ticker_api.messages import counted, refused_tickers_message
+from source_stock_ticker_api.messages import (
+    answer_message,
+    counted,
+    refused_tickers_message,
+    stream_refused_message,
+)
 
 ADVICE = "Fix or remove each refused ticker: the next sync resumes it where it stopped."
 
@@ -45,3 +50,19 @@ def test_all_refused_says_so() -> None:
 )
 def test_counted_puts_the_noun_in_the_right_number(count: int, words: str) -> None:
     assert counted(count, "bar") == words
+
+
+def test_a_declared_streams_refusal_names_what_the_stream_needs_instead_of_bar_advice() -> None:
+    refused = answer_message(403, "You are not entitled to this data.", "ratios of MSFT")
+    assert stream_refused_message(refused, "financial_ratios", "Stocks Starter") == (
+        "The API key works, but the plan does not cover ratios of MSFT: You are not entitled to "
+        "this data. The stream financial_ratios needs the Stocks Starter plan or higher; "
+        "deselect it, or upgrade the plan."
+    )
+    older = stream_refused_message(
+        refused, "short_volume", "Stocks Starter", "history older than two years"
+    )
+    assert older.endswith(
+        "The stream short_volume needs the Stocks Starter plan or higher for history older "
+        "than two years; choose a later start_date, or upgrade the plan."
+    )

@@ -49,6 +49,7 @@ def short_endpoint(stream: str, path: str, field: str, lookback: int, noun: str)
         words=Words(f"{noun} of {{ticker}} from {{{field}.gte}}", f"a page of {noun}"),
         docs=f"https://massive.com/docs/rest/stocks/fundamentals/{path.rsplit('/', 1)[1]}",
         plan=ALL_HISTORY_PLAN,
+        plan_for="history older than two years",
     )
 
 

@@ -17,7 +17,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_stock_ticker_api.config import StockTickerConfig
-from source_stock_ticker_api.messages import needs_plan_message
+from source_stock_ticker_api.messages import stream_refused_message
 from source_stock_ticker_api.polygon.bodies import ParsedBodies
 from source_stock_ticker_api.polygon.endpoints import next_page
 from source_stock_ticker_api.polygon.errors import Refusal
@@ -181,9 +181,10 @@ class ListRead:
 
     def refused(self, refusal: Refusal) -> str:
         """A refusal's words; a 403 also names the stream and the plan that covers it."""
-        if refusal.status == 403 and self.endpoint.plan:
-            return (
-                f"{refusal.message} {needs_plan_message(self.endpoint.stream, self.endpoint.plan)}"
+        endpoint = self.endpoint
+        if refusal.status == 403 and endpoint.plan:
+            return stream_refused_message(
+                refusal.message, endpoint.stream, endpoint.plan, endpoint.plan_for
             )
         return refusal.message
 
