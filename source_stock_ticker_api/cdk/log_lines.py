@@ -56,8 +56,13 @@ def size_text(size: int) -> str:
 
 
 def state_summary(stream: str, state: Mapping[str, Any], echoed_bytes: int) -> str:
-    """What the CDK's "Setting state of ... stream to {...}" becomes: how many tickers, how big."""
-    tickers = sum(1 for key in state if key != SETTINGS_KEY)
+    """What the CDK's "Setting state of ... stream to {...}" becomes: how many tickers, how big.
+    A state of one date and no ticker (`ipos`, a tutorial-era `{"date": ...}`) is shown as it is."""
+    entries = [key for key in state if key != SETTINGS_KEY]
+    if len(entries) == 1 and not isinstance(state[entries[0]], Mapping) and echoed_bytes <= 100:
+        date = f"{entries[0]} {state[entries[0]]}"
+        return f"Setting state of {stream} stream: {date} ({size_text(echoed_bytes)})"
+    tickers = len(entries)
     noun = "ticker" if tickers == 1 else "tickers"
     return f"Setting state of {stream} stream: {tickers:,} {noun} ({size_text(echoed_bytes)})"
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import airbyte_cdk.logger  # noqa: F401  # configures the root handler, as the entrypoint does
+import pytest
 from airbyte_cdk.logger import PRINT_BUFFER, AirbyteLogFormatter
 from airbyte_cdk.models import (
     AirbyteStateBlob,
@@ -31,6 +32,7 @@ from source_stock_ticker_api.cdk.log_lines import (
     BoundedLogFormatter,
     LogLinesSource,
     bound_the_cdk_log_lines,
+    state_summary,
 )
 from unit_tests.cdk.two_streams import Lines, catalog
 
@@ -172,3 +174,18 @@ def test_the_formatter_writes_a_debug_line_with_its_data() -> None:
     assert line["data"] == {"body": "y" * 100_000}
     bounded = BoundedLogFormatter(fmt="%(message)s").format(debug)
     assert len(bounded.encode()) <= MAX_LOG_MESSAGE_BYTES + 200  # the JSON around the values
+
+
+@pytest.mark.parametrize(
+    ("state", "summary"),
+    [
+        ({"bar_settings": {"timespan": "day"}, "AAPL": {"timestamp": "x"}}, "1 ticker (40 bytes)"),
+        ({"AAPL": {"date": "x"}, "MSFT": {"date": "x"}}, "2 tickers (40 bytes)"),
+        ({"listing_date": "2026-11-23"}, "listing_date 2026-11-23 (40 bytes)"),
+        ({"date": "2024-03-01"}, "date 2024-03-01 (40 bytes)"),
+    ],
+)
+def test_a_state_summary_counts_tickers_or_shows_a_streams_one_date(
+    state: dict[str, Any], summary: str
+) -> None:
+    assert state_summary("s", state, 40) == f"Setting state of s stream: {summary}"
