@@ -382,6 +382,9 @@ def test_a_partition_less_state_is_read_as_saved(sandbox: Sandbox) -> None:
         sandbox, "/vX/reference/ipos", order="asc", **{"listing_date.gte": "2026-10-11"}
     )
     assert final_state(output, "ipos") == {"listing_date": "2026-11-23"}
+    logged = [m.log.message for m in output.logs if m.log]
+    echoes = [line for line in logged if line.startswith("Setting state")]
+    assert echoes == ["Setting state of ipos stream: listing_date 2026-11-10 (30 bytes)"]
 
 
 def test_a_partition_less_state_of_another_shape_is_a_config_error(sandbox: Sandbox) -> None:
