@@ -354,9 +354,8 @@ def test_free_plan_reads_the_two_years_it_covers_then_fails_naming_the_start_dat
         FailureType.config_error,
         "The API key works, but the plan does not cover dividends of AAPL, MSFT from 2022-01-03: "
         "Your plan doesn't include this data timeframe. Please upgrade your plan at "
-        "https://polygon.io/pricing. Choose a timespan and start_date your plan includes, or "
-        "upgrade the plan. The dividends from 2024-11-24 on were read; set start_date to "
-        "2024-11-24 or later, or upgrade the plan, for the sync to succeed.",
+        "https://polygon.io/pricing. The dividends from 2024-11-24 on were read; set "
+        "start_date to 2024-11-24 or later, or upgrade the plan, for the sync to succeed.",
     )
     # The cursors stay put: the next sync tries the whole range again.
     assert all(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from airbyte_cdk.models import FailureType
@@ -251,33 +252,60 @@ def test_an_unknown_ticker_is_a_warning_and_the_others_are_read(sandbox: Sandbox
     assert errors(output) == []
 
 
-def test_a_free_key_refused_the_history_fails_once_naming_the_stream_and_plan(
+def test_a_free_key_reads_the_two_years_it_covers_then_asks_for_a_later_start_date(
     sandbox: Sandbox,
 ) -> None:
+    """As dividends do: the API refuses a start before the free plan's two years (403); what
+    the plan covers is read, the cursors stay put, and the sync ends with a config_error."""
     config = sandbox_config(sandbox, api_key=FREE_KEY, start_date="2022-01-03")
-    streams = {"short_interest": INCREMENTAL, "stock_float": FULL_REFRESH, "ipos": INCREMENTAL}
+    streams = {
+        "short_interest": INCREMENTAL,
+        "short_volume": INCREMENTAL,
+        "stock_float": FULL_REFRESH,
+        "ipos": INCREMENTAL,
+    }
 
     output = sync(config, streams, expect_failure=True)
+    asked = [(r.path, r.status, dict(parse_qsl(r.query))) for r in sandbox.data_requests()]
+    starts = [(p, s, q.get("settlement_date.gte") or q.get("date.gte")) for p, s, q in asked]
 
+    def refused(noun: str, stream: str) -> str:
+        return (
+            f"The API key works, but the plan does not cover {noun} of AAPL from 2022-01-03: "
+            "Your plan doesn't include this data timeframe. Please upgrade your plan at "
+            f"https://polygon.io/pricing. The {stream} from 2024-11-24 on were read; set "
+            "start_date to 2024-11-24 or later, or upgrade the plan, for the sync to succeed."
+        )
+
+    assert [row for row in starts if "/short-" in row[0]] == [
+        ("/stocks/v1/short-interest", 403, "2022-01-03"),
+        ("/stocks/v1/short-interest", 200, "2024-11-24"),  # the free plan's edge: 730 days
+        ("/stocks/v1/short-volume", 403, "2022-01-03"),
+        ("/stocks/v1/short-volume", 200, "2024-11-24"),
+    ]
     assert errors(output) == [
+        (FailureType.config_error, refused("short interest", "short_interest")),
+        (FailureType.config_error, refused("short volume", "short_volume")),
         (
             FailureType.config_error,
-            "The API key works, but the plan does not cover short interest of AAPL from "
-            "2022-01-03: Your plan doesn't include this data timeframe. Please upgrade your "
-            "plan at https://polygon.io/pricing. The stream short_interest needs the Stocks "
-            "Starter plan or higher for history older than two years; choose a later "
-            "start_date, or upgrade the plan.",
-        ),
-        (
-            FailureType.config_error,
-            "During the sync, the following streams did not sync successfully: short_interest.",
+            "During the sync, the following streams did not sync successfully: short_interest, "
+            "short_volume.",
         ),
     ]
+    covered = {"settlement_date.gte": "2024-11-24"}
+    assert records(output, "short_interest") == served(
+        sandbox, "/stocks/v1/short-interest", ticker="AAPL", **covered
+    )
+    short_volume = served(
+        sandbox, "/stocks/v1/short-volume", ticker="AAPL", **{"date.gte": "2024-11-24"}
+    )
+    assert records(output, "short_volume") == short_volume and len(short_volume) > 490
+    assert states(output, "short_interest")[-1] == {}  # the cursors stay put
+    assert states(output, "short_volume")[-1] == {}
     assert records(output, "stock_float") == served(sandbox, "/stocks/vX/float", ticker="AAPL")
     ipos = served(sandbox, "/vX/reference/ipos", order="asc", **{"listing_date.gte": "2022-01-03"})
     assert records(output, "ipos") == ipos and len(ipos) > 200
     assert final_state(output, "ipos") == {"listing_date": "2026-11-23"}
-    assert states(output, "short_interest")[-1] == {}  # the cursor stays put
 
 
 def test_every_stream_keeps_every_field_of_the_api(sandbox: Sandbox) -> None:

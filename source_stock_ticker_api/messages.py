@@ -39,22 +39,17 @@ def _not_in_plan(reason: str, what: str) -> str:
     )
 
 
-def needs_plan_message(stream: str, plan: str, plan_for: str = "") -> str:
-    """What a refused stream needs, said after the API's refusal: deselect the stream (or, where
-    lesser plans have part of it, choose a later start_date) or change plans."""
-    if plan_for:
-        return (
-            f"The stream {stream} needs the {plan} plan or higher for {plan_for}; choose a "
-            "later start_date, or upgrade the plan."
-        )
+def needs_plan_message(stream: str, plan: str) -> str:
+    """What a refused stream needs, said after the API's refusal: the user's choice is to
+    deselect the stream or to change plans."""
     return f"The stream {stream} needs the {plan} plan or higher; deselect it, or upgrade the plan."
 
 
-def stream_refused_message(refused: str, stream: str, plan: str, plan_for: str = "") -> str:
+def stream_refused_message(refused: str, stream: str, plan: str) -> str:
     """A refusal's words for a declared stream: the bar advice (timespan and start_date) of a
     price request gives way to what the stream needs."""
     words = refused.removesuffix(f" {PLAN_ADVICE}")
-    return f"{words} {needs_plan_message(stream, plan, plan_for)}"
+    return f"{words} {needs_plan_message(stream, plan)}"
 
 
 def market_not_in_plan_message(covered: Sequence[str], market: str, reason: str, what: str) -> str:

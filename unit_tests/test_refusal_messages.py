@@ -59,10 +59,3 @@ def test_a_declared_streams_refusal_names_what_the_stream_needs_instead_of_bar_a
         "this data. The stream financial_ratios needs the Stocks Starter plan or higher; "
         "deselect it, or upgrade the plan."
     )
-    older = stream_refused_message(
-        refused, "short_volume", "Stocks Starter", "history older than two years"
-    )
-    assert older.endswith(
-        "The stream short_volume needs the Stocks Starter plan or higher for history older "
-        "than two years; choose a later start_date, or upgrade the plan."
-    )

@@ -7,12 +7,17 @@ from source_stock_ticker_api.reference.corporate_actions import CorporateActions
 from source_stock_ticker_api.reference.endpoints import DIVIDENDS, ENDPOINTS, SPLITS
 from source_stock_ticker_api.reference.incremental import IncrementalRead, IncrementalStream
 from source_stock_ticker_api.reference.listings import OPTIONS_CONTRACTS, UnderlyingsRead
+from source_stock_ticker_api.reference.plan_history import PlanHistoryRead
+from source_stock_ticker_api.reference.short_data import SHORT_INTEREST, SHORT_VOLUME
 from source_stock_ticker_api.reference.stream import DeclaredStream, ListRead
 
-# Endpoints whose reads need more than their declaration (see corporate_actions.py).
+# Endpoints whose reads need more than their declaration: the free plan's two years
+# (plan_history.py), and for dividends and splits the factor refresh (corporate_actions.py).
 SPECIAL_READS: dict[str, type[IncrementalRead]] = {
     DIVIDENDS.stream: CorporateActionsRead,
     SPLITS.stream: CorporateActionsRead,
+    SHORT_INTEREST.stream: PlanHistoryRead,
+    SHORT_VOLUME.stream: PlanHistoryRead,
 }
 # Full-refresh endpoints whose reads say more than their declaration (see listings.py).
 FULL_REFRESH_READS: dict[str, type[ListRead]] = {OPTIONS_CONTRACTS.stream: UnderlyingsRead}

@@ -286,9 +286,6 @@ class Endpoint:
     incremental: Incremental | None = None
     docs: str = ""  # the vendor's page for it
     plan: str = ""  # the vendor's least plan that covers it, named in a 403's config_error
-    # What of the endpoint that plan adds, where lesser plans have some of it ("history older
-    # than two years"): a 403 then asks for a later start_date rather than deselecting.
-    plan_for: str = ""
     # The name under which each row carries its request's ticker, where the API's object
     # lacks it (a ticker's events, its related companies).
     ticker_field: str = ""

@@ -29,8 +29,9 @@ FLOAT_TICKERS_PER_REQUEST = 100
 SHORT_INTEREST_LOOKBACK_DAYS = 30
 SHORT_VOLUME_LOOKBACK_DAYS = 7
 IPOS_LOOKBACK_DAYS = 30
-# Both short endpoints are on every stock plan; the free one sees two years (403 before).
-ALL_HISTORY_PLAN = "Stocks Starter"
+# Both short endpoints are on every stock plan; the free one sees two years (403 before: what
+# it covers is read, plan_history.py).
+SHORT_DATA_PLAN = "Stocks Basic"
 
 
 def short_endpoint(stream: str, path: str, field: str, lookback: int, noun: str) -> Endpoint:
@@ -48,8 +49,7 @@ def short_endpoint(stream: str, path: str, field: str, lookback: int, noun: str)
         primary_key=["ticker", field],  # one row per ticker and date
         words=Words(f"{noun} of {{ticker}} from {{{field}.gte}}", f"a page of {noun}"),
         docs=f"https://massive.com/docs/rest/stocks/fundamentals/{path.rsplit('/', 1)[1]}",
-        plan=ALL_HISTORY_PLAN,
-        plan_for="history older than two years",
+        plan=SHORT_DATA_PLAN,
     )
 
 

@@ -183,9 +183,7 @@ class ListRead:
         """A refusal's words; a 403 also names the stream and the plan that covers it."""
         endpoint = self.endpoint
         if refusal.status == 403 and endpoint.plan:
-            return stream_refused_message(
-                refusal.message, endpoint.stream, endpoint.plan, endpoint.plan_for
-            )
+            return stream_refused_message(refusal.message, endpoint.stream, endpoint.plan)
         return refusal.message
 
     def tell(self, request: ListRequest, outcome: Outcome) -> None:
