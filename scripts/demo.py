@@ -2,8 +2,10 @@
 
 Starts the sandbox (a stand-in of the Polygon API on loopback), runs spec, check, discover and a
 full sync of a stock, a crypto pair and an index (three markets, three streams), lets a day pass
-on both clocks, runs an incremental sync from the state the first one left, then summarises and
-draws the closing prices on one chart. Raw Airbyte messages and the chart go to demo-output/.
+on both clocks, runs an incremental sync from the state the first one left, then one full sync of
+the other streams (reference data, fundamentals, short data, news, options contracts), summarises
+them and draws the closing prices on one chart. Raw Airbyte messages and the chart go to
+demo-output/.
 matplotlib is a dev dependency (make install), never one of the connector's.
 """
 
@@ -61,9 +63,11 @@ def run_demo(url: str) -> None:
     config_path = write("config.json", config)
     # The price stream: what the demo shows is bars, state and requests per ticker.
     catalog = json.loads((ROOT / "integration_tests" / "configured_catalog.json").read_text())
-    # The streams of the demo's three tickers; the reference streams would add their own requests.
+    every_stream = catalog["streams"]
+    # First the price streams of the demo's three tickers; the other streams come last, once.
     prices = {"stock_prices", "crypto_prices", "index_prices"}
-    catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] in prices]
+    catalog["streams"] = [s for s in every_stream if s["stream"]["name"] in prices]
+    price_streams = {*prices, "forex_prices", "option_prices"}  # no ticker of theirs here
     catalog_path = write("catalog.json", catalog)
 
     spec = connector(["spec"], "spec", START_NOW)
@@ -88,6 +92,21 @@ def run_demo(url: str) -> None:
     second = connector([*read, "--state", str(state_path)], "incremental-sync", later)
     print(f"\nA day passes ({later:%A %Y-%m-%d}). Incremental sync from that state:")
     summarise(second, requests_made(url))
+    control(url, "/_sandbox/requests/clear", {})
+    others = {
+        **catalog,
+        "streams": [s for s in every_stream if s["stream"]["name"] not in price_streams],
+    }
+    reference = [
+        "read",
+        "--config",
+        str(config_path),
+        "--catalog",
+        str(write("other.json", others)),
+    ]
+    third = connector(reference, "other-streams", later)
+    print(f"\nThe other {len(others['streams'])} streams of the same tickers, a first sync:")
+    summarise_streams(others["streams"], third, requests_made(url))
     draw_closes([*first, *second], CHART)
     print(f"\nClosing prices, one line per ticker: {CHART}")
     print(f"Raw Airbyte messages: {OUTPUT}/*.jsonl")
@@ -132,6 +151,20 @@ def summarise(messages: list[dict[str, Any]], requests: int) -> None:
     for state in last_states(messages):
         print(f"  state of {state['stream']['stream_descriptor']['name']:14}: ", end="")
         print(json.dumps(state["stream"]["stream_state"]))
+
+
+def summarise_streams(
+    streams: list[dict[str, Any]], messages: list[dict[str, Any]], requests: int
+) -> None:
+    """Records per stream of the catalog, three to a line."""
+    counts = {s["stream"]["name"]: 0 for s in streams}
+    for message in messages:
+        if message["type"] == "RECORD":
+            counts[message["record"]["stream"]] += 1
+    cells = [f"{name:21} {count:5}" for name, count in counts.items()]
+    for row in range(0, len(cells), 3):
+        print("  " + "   ".join(cells[row : row + 3]))
+    print(f"  HTTP requests made: {requests}")
 
 
 def last_states(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -203,7 +236,7 @@ def price_ticks(series: list[list[float]]) -> list[float]:
 
 def requests_made(url: str) -> int:
     with urllib.request.urlopen(f"{url}/_sandbox/requests", timeout=10) as response:
-        return sum(1 for r in json.load(response) if r["path"].startswith("/v2/"))
+        return sum(1 for r in json.load(response) if not r["path"].startswith("/_sandbox/"))
 
 
 def control(url: str, path: str, body: dict[str, Any]) -> None:
