@@ -45,11 +45,15 @@ def needs_plan_message(stream: str, plan: str) -> str:
     return f"The stream {stream} needs the {plan} plan or higher; deselect it, or upgrade the plan."
 
 
+def without_plan_advice(refused: str) -> str:
+    """A refusal's words without the bar advice (timespan and start_date) of a price request,
+    for a stream that says what it needs instead."""
+    return refused.removesuffix(f" {PLAN_ADVICE}")
+
+
 def stream_refused_message(refused: str, stream: str, plan: str) -> str:
-    """A refusal's words for a declared stream: the bar advice (timespan and start_date) of a
-    price request gives way to what the stream needs."""
-    words = refused.removesuffix(f" {PLAN_ADVICE}")
-    return f"{words} {needs_plan_message(stream, plan)}"
+    """A refusal's words for a declared stream: what the stream needs, not the bar advice."""
+    return f"{without_plan_advice(refused)} {needs_plan_message(stream, plan)}"
 
 
 def market_not_in_plan_message(covered: Sequence[str], market: str, reason: str, what: str) -> str:

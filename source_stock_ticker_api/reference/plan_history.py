@@ -16,10 +16,10 @@ from typing import Any
 from airbyte_cdk.sources.streams.core import StreamData
 
 from source_stock_ticker_api.config import today_in_new_york
-from source_stock_ticker_api.messages import PLAN_ADVICE, as_sentence
+from source_stock_ticker_api.messages import as_sentence, without_plan_advice
 from source_stock_ticker_api.polygon.errors import Refusal
 from source_stock_ticker_api.reference.incremental import DatedRequest, IncrementalRead
-from source_stock_ticker_api.reference.stream import Outcome, read_pages
+from source_stock_ticker_api.reference.stream import Outcome
 
 # The free plan's history: when the API refuses an older start, what it does cover is read.
 FREE_PLAN_HISTORY_DAYS = 730
@@ -64,9 +64,7 @@ class PlanHistoryRead(IncrementalRead):
         """The request's rows, each ticker's newest row date noted in `newest`; the refusal is
         left to the caller."""
         field = self.incremental.cursor_field
-        pages = read_pages(
-            self.fetch, request, self.endpoint.shape, self.bodies, self.keep(request)
-        )
+        pages = self.read_rows(request)
         while True:
             try:
                 record = next(pages)
@@ -84,7 +82,7 @@ class PlanHistoryRead(IncrementalRead):
         """The rows the plan's history covers, from its edge on; the sync then fails asking
         for a later start_date, unless that read is refused too (its own refusal is kept)."""
         noun = self.endpoint.stream
-        refused = refusal.message.removesuffix(f" {PLAN_ADVICE}")
+        refused = without_plan_advice(refusal.message)
         self.logger.warning(f"{refused} Reading the {noun} the plan covers, from {edge} on.")
         floors = tuple((t, day) for t, day in request.floors if day > edge.isoformat())
         covered = self.dated(request.tickers, edge.isoformat(), request.before, floors)

@@ -169,14 +169,20 @@ class ListRead:
 
     def read_request(self, request: ListRequest) -> Generator[StreamData, None, Outcome]:
         """The request's rows; its refusal is kept for the end of the read."""
+        outcome = yield from self.read_rows(request)
+        if outcome.refusal is not None:
+            self.refusals.add(self.refused(outcome.refusal))
+        return outcome
+
+    def read_rows(self, request: ListRequest) -> Generator[Mapping[str, Any], None, Outcome]:
+        """The request's rows, those the read keeps, each with its partition field; the
+        refusal is left to the caller."""
         keep = both(self.keep(request), self.once)
         field = self.endpoint.ticker_field
         carry = {field: request.tickers[0]} if field and len(request.tickers) == 1 else None
-        outcome = yield from read_pages(
+        outcome: Outcome = yield from read_pages(
             self.fetch, request, self.endpoint.shape, self.bodies, keep, carry
         )
-        if outcome.refusal is not None:
-            self.refusals.add(self.refused(outcome.refusal))
         return outcome
 
     def refused(self, refusal: Refusal) -> str:
