@@ -1,4 +1,5 @@
-"""Fixtures: a sandbox frozen at a known instant, and an HTTP session."""
+"""Fixtures: a sandbox frozen at a known instant, an HTTP session, and the vendor's client on
+the sandbox (a module's own `sandbox` fixture, where it has one)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from massive import RESTClient
 
-from polygon_sandbox import Sandbox
+from polygon_sandbox import UNLIMITED_KEY, Sandbox
 
 from .helpers import NOW
 
@@ -22,3 +24,8 @@ def sandbox() -> Iterator[Sandbox]:
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> RESTClient:
+    return RESTClient(api_key=UNLIMITED_KEY, base=sandbox.url, retries=0)

@@ -18,7 +18,10 @@ from polygon_sandbox import FREE_KEY, UNLIMITED_KEY, Sandbox
 from polygon_sandbox.data.financials import MAX_PUBLICATION_LAG_DAYS, quarters
 from polygon_sandbox.http.auth import STARTER_KEY
 
+from .helpers import api_get, api_results, model_fields
+
 NOW = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)  # Monday, 16:30 in New York
+PREFIX = "/stocks/financials/v1/"
 PATHS = {
     "income-statements": models.FinancialIncomeStatement,
     "balance-sheets": models.FinancialBalanceSheet,
@@ -34,24 +37,12 @@ def sandbox(loopback_only: None) -> Iterator[Sandbox]:
 
 
 def fetch(sandbox: Sandbox, path: str, key: str = UNLIMITED_KEY, **params: Any) -> Any:
-    headers = {"Authorization": f"Bearer {key}"}
-    url = f"{sandbox.url}/stocks/financials/v1/{path}"
-    return requests.get(url, params={"limit": 50_000, **params}, headers=headers)
+    """One endpoint of the family (`ratios`), at its largest page unless `limit` is given."""
+    return api_get(sandbox, f"{PREFIX}{path}", key, **{"limit": 50_000, **params})
 
 
 def results(sandbox: Sandbox, path: str, **params: Any) -> list[dict[str, Any]]:
-    response = fetch(sandbox, path, **params)
-    assert response.status_code == 200, response.text
-    rows: list[dict[str, Any]] = response.json()["results"]
-    return rows
-
-
-def model_fields(model: type) -> set[str]:
-    return (
-        {f.name for f in dataclasses.fields(model)}
-        if dataclasses.is_dataclass(model)
-        else set(model.__annotations__)
-    )
+    return api_results(sandbox, f"{PREFIX}{path}", **{"limit": 50_000, **params})
 
 
 @pytest.mark.parametrize("path", PATHS)

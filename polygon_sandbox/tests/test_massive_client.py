@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Any
 
 import pytest
-import requests
 from massive import RESTClient
 
-from polygon_sandbox import SPLITS, UNLIMITED_KEY, Sandbox
+from polygon_sandbox import SPLITS, Sandbox
+
+from .helpers import api_json
 
 NOW = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 
@@ -23,20 +23,10 @@ def sandbox(loopback_only: None) -> Iterator[Sandbox]:
         yield server
 
 
-@pytest.fixture
-def client(sandbox: Sandbox) -> RESTClient:
-    return RESTClient(api_key=UNLIMITED_KEY, base=sandbox.url, retries=0)
-
-
-def unpaged(sandbox: Sandbox, path: str, **params: Any) -> Any:
-    headers = {"Authorization": f"Bearer {UNLIMITED_KEY}"}
-    return requests.get(f"{sandbox.url}{path}", params=params, headers=headers).json()
-
-
 def test_list_tickers_pages_through_every_stock(sandbox: Sandbox, client: RESTClient) -> None:
     tickers = [t.ticker for t in client.list_tickers(market="stocks", limit=50)]
 
-    expected = unpaged(sandbox, "/v3/reference/tickers", market="stocks", limit=1000)["results"]
+    expected = api_json(sandbox, "/v3/reference/tickers", market="stocks", limit=1000)["results"]
     assert tickers == [entry["ticker"] for entry in expected] and len(tickers) == 121
     assert [r.status for r in sandbox.requests][:3] == [200, 200, 200]
     assert len(sandbox.requests) == 3 + 1  # three pages of 50, then the unpaged check
@@ -65,7 +55,7 @@ def test_list_stocks_dividends_pages_through_every_dividend(
         )
     )
 
-    expected = unpaged(sandbox, "/stocks/v1/dividends", **query, limit=5000)["results"]
+    expected = api_json(sandbox, "/stocks/v1/dividends", **query, limit=5000)["results"]
     assert [d.id for d in dividends] == [e["id"] for e in expected] and len(expected) > 10
     assert [d.historical_adjustment_factor for d in dividends] == [
         e["historical_adjustment_factor"] for e in expected
@@ -90,7 +80,7 @@ def test_get_market_holidays(sandbox: Sandbox, client: RESTClient) -> None:
     fields = ("close", "date", "exchange", "name", "open", "status")
     assert [{key: getattr(h, key) for key in fields} for h in holidays] == [
         {key: entry.get(key) for key in fields}
-        for entry in unpaged(sandbox, "/v1/marketstatus/upcoming")
+        for entry in api_json(sandbox, "/v1/marketstatus/upcoming")
     ]
     assert (holidays[0].date, holidays[0].exchange, holidays[0].status) == (
         "2026-11-26",

@@ -4,7 +4,6 @@ through the news, and the inactive listings tell the story the ticker events tel
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -23,6 +22,8 @@ from massive.rest.models.tickers import (
 
 from polygon_sandbox import FREE_KEY, UNLIMITED_KEY, Sandbox
 
+from .helpers import api_json, model_fields
+
 NOW = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 
 
@@ -32,45 +33,29 @@ def sandbox(loopback_only: None) -> Iterator[Sandbox]:
         yield server
 
 
-@pytest.fixture
-def client(sandbox: Sandbox) -> RESTClient:
-    return RESTClient(api_key=UNLIMITED_KEY, base=sandbox.url, retries=0)
-
-
-def served(sandbox: Sandbox, path: str, **params: Any) -> Any:
-    headers = {"Authorization": f"Bearer {UNLIMITED_KEY}"}
-    response = requests.get(f"{sandbox.url}{path}", params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def names(model: type) -> set[str]:
-    return {field.name for field in dataclasses.fields(model)}
-
-
 def november_news(sandbox: Sandbox, ticker: str = "AAPL") -> list[dict[str, Any]]:
     query = {"ticker": ticker, "published_utc.gte": "2026-11-01", "order": "asc", "limit": 1000}
-    return list(served(sandbox, "/v2/reference/news", **query)["results"])
+    return list(api_json(sandbox, "/v2/reference/news", **query)["results"])
 
 
 def test_news_fields_are_the_models_fields(sandbox: Sandbox) -> None:
     articles = november_news(sandbox)
 
     assert len(articles) == 46
-    assert set().union(*articles) == names(TickerNews)
-    assert all(set(a) >= names(TickerNews) - {"amp_url"} for a in articles)
-    assert {key for a in articles for key in a["publisher"]} == names(Publisher)
-    assert {key for a in articles for i in a["insights"] for key in i} == names(Insight)
+    assert set().union(*articles) == model_fields(TickerNews)
+    assert all(set(a) >= model_fields(TickerNews) - {"amp_url"} for a in articles)
+    assert {key for a in articles for key in a["publisher"]} == model_fields(Publisher)
+    assert {key for a in articles for i in a["insights"] for key in i} == model_fields(Insight)
     assert all(a["tickers"] == [i["ticker"] for i in a["insights"]] for a in articles)
 
 
 def test_events_and_related_fields_are_the_models_fields(sandbox: Sandbox) -> None:
-    results = served(sandbox, "/vX/reference/tickers/META/events")["results"]
-    related = served(sandbox, "/v1/related-companies/AAPL")
+    results = api_json(sandbox, "/vX/reference/tickers/META/events")["results"]
+    related = api_json(sandbox, "/v1/related-companies/AAPL")
 
-    assert set(results) == names(TickerChangeResults)
-    assert {key for event in results["events"] for key in event} == names(TickerChangeEvent)
-    assert {key for row in related["results"] for key in row} == names(RelatedCompany)
+    assert set(results) == model_fields(TickerChangeResults)
+    assert {key for event in results["events"] for key in event} == model_fields(TickerChangeEvent)
+    assert {key for row in related["results"] for key in row} == model_fields(RelatedCompany)
     assert related["stock_symbol"] == "AAPL"
 
 
@@ -114,7 +99,7 @@ def test_published_utc_bounds_take_a_date_or_an_instant(sandbox: Sandbox) -> Non
 
     def asked(**bounds: str) -> list[str]:
         query = {"ticker": "AAPL", "order": "asc", "limit": 1000, **bounds}
-        return [a["id"] for a in served(sandbox, "/v2/reference/news", **query)["results"]]
+        return [a["id"] for a in api_json(sandbox, "/v2/reference/news", **query)["results"]]
 
     assert asked(**{"published_utc.gt": moment, "published_utc.lt": "2026-11-30"}) == [
         a["id"] for a in everything[11:]
@@ -122,7 +107,7 @@ def test_published_utc_bounds_take_a_date_or_an_instant(sandbox: Sandbox) -> Non
     assert asked(**{"published_utc.gte": "2026-11-01", "published_utc.lte": moment}) == [
         a["id"] for a in everything[:11]
     ]
-    newest_first = served(sandbox, "/v2/reference/news", ticker="AAPL", limit=3)["results"]
+    newest_first = api_json(sandbox, "/v2/reference/news", ticker="AAPL", limit=3)["results"]
     assert [a["id"] for a in newest_first] == [a["id"] for a in everything[::-1][:3]]
 
 
@@ -141,7 +126,7 @@ def test_inactive_listings_are_the_former_symbols_of_the_ticker_events(
     sandbox: Sandbox, client: RESTClient
 ) -> None:
     inactive = list(client.list_tickers(market="stocks", active=False, limit=1000))
-    active = served(sandbox, "/v3/reference/tickers", market="stocks", limit=1000)["results"]
+    active = api_json(sandbox, "/v3/reference/tickers", market="stocks", limit=1000)["results"]
     by_symbol = {row["ticker"]: row for row in active}
 
     changes = 0
@@ -172,7 +157,7 @@ def test_an_unknown_symbol_has_no_events_and_no_related_companies(sandbox: Sandb
     events = requests.get(f"{sandbox.url}/vX/reference/tickers/FB/events", headers=headers)
 
     assert (events.status_code, events.json()["status"]) == (404, "NOT_FOUND")
-    assert served(sandbox, "/v1/related-companies/ZZZZ")["results"] == []
+    assert api_json(sandbox, "/v1/related-companies/ZZZZ")["results"] == []
 
 
 def test_news_needs_a_ticker_and_a_limit_up_to_1000(sandbox: Sandbox) -> None:

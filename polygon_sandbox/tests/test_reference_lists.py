@@ -5,23 +5,23 @@ route `/v3/reference/tickers/types` winning over the ticker details route; and t
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-import requests
 from massive import RESTClient
 from massive.rest.models import Condition, Exchange, OptionsContract, TickerTypes
 
-from polygon_sandbox import UNLIMITED_KEY, Sandbox
+from polygon_sandbox import Sandbox
 from polygon_sandbox.data.market import Market
 from polygon_sandbox.data.options_contracts import LISTED_DAYS, parse_occ
 from polygon_sandbox.data.trading_calendar import TRADING_DAYS
 from polygon_sandbox.http.auth import STOCKS_ONLY_KEY
 from polygon_sandbox.http.replies import Reply
 from polygon_sandbox.http.routing import Family, Route, RouteTable
+
+from .helpers import api_get, api_results, model_fields
 
 NOW = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 23)
@@ -34,26 +34,6 @@ def sandbox() -> Iterator[Sandbox]:
         yield server
 
 
-@pytest.fixture
-def client(sandbox: Sandbox) -> RESTClient:
-    return RESTClient(api_key=UNLIMITED_KEY, base=sandbox.url, retries=0)
-
-
-def get(sandbox: Sandbox, path: str, key: str = UNLIMITED_KEY, **params: Any) -> Any:
-    headers = {"Authorization": f"Bearer {key}"}
-    return requests.get(f"{sandbox.url}{path}", params=params, headers=headers)
-
-
-def results(sandbox: Sandbox, path: str, **params: Any) -> list[dict[str, Any]]:
-    response = get(sandbox, path, **params)
-    assert response.status_code == 200, response.text
-    return list(response.json()["results"])
-
-
-def model_fields(model: type) -> set[str]:
-    return {f.name for f in dataclasses.fields(model)}
-
-
 def sent_fields(rows: list[dict[str, Any]]) -> set[str]:
     return {name for row in rows for name in row}
 
@@ -62,8 +42,8 @@ def sent_fields(rows: list[dict[str, Any]]) -> set[str]:
 
 
 def test_ticker_types_are_served_and_not_taken_for_a_ticker_named_types(sandbox: Sandbox) -> None:
-    types = get(sandbox, "/v3/reference/tickers/types")
-    details = get(sandbox, "/v3/reference/tickers/AAPL")
+    types = api_get(sandbox, "/v3/reference/tickers/types")
+    details = api_get(sandbox, "/v3/reference/tickers/AAPL")
 
     assert types.status_code == 200
     assert [row["code"] for row in types.json()["results"]][:3] == ["CS", "PFD", "WARRANT"]
@@ -99,8 +79,8 @@ def test_a_literal_route_wins_over_a_pattern_declared_before_it() -> None:
 
 
 def test_expired_selects_the_contracts_expired_before_today(sandbox: Sandbox) -> None:
-    active = results(sandbox, CONTRACTS, underlying_ticker="MSFT", limit=1000)
-    expired = results(sandbox, CONTRACTS, underlying_ticker="MSFT", expired="true", limit=1000)
+    active = api_results(sandbox, CONTRACTS, underlying_ticker="MSFT", limit=1000)
+    expired = api_results(sandbox, CONTRACTS, underlying_ticker="MSFT", expired="true", limit=1000)
 
     assert (len(active), len(expired)) == (90, 130)
     assert min(r["expiration_date"] for r in active) == "2026-12-18"
@@ -112,8 +92,8 @@ def test_expired_selects_the_contracts_expired_before_today(sandbox: Sandbox) ->
 
 def test_strikes_are_around_the_underlyings_close_on_the_listing_day(sandbox: Sandbox) -> None:
     market = Market(seed=1)
-    rows = results(sandbox, CONTRACTS, underlying_ticker="NVDA", limit=1000)
-    rows += results(sandbox, CONTRACTS, underlying_ticker="NVDA", expired="true", limit=1000)
+    rows = api_results(sandbox, CONTRACTS, underlying_ticker="NVDA", limit=1000)
+    rows += api_results(sandbox, CONTRACTS, underlying_ticker="NVDA", expired="true", limit=1000)
 
     for row in rows:
         root, expiration, kind, strike = parse_occ(row["ticker"])
@@ -133,8 +113,8 @@ def test_strikes_are_around_the_underlyings_close_on_the_listing_day(sandbox: Sa
 def test_the_option_tickers_with_bars_are_listed_contracts(sandbox: Sandbox) -> None:
     for ticker in ("O:AAPL261218C00250000", "O:SPY261218P00600000"):
         underlying = parse_occ(ticker)[0]
-        listed = results(sandbox, CONTRACTS, underlying_ticker=underlying, limit=1000)
-        bars = get(sandbox, f"/v2/aggs/ticker/{ticker}/range/1/day/2026-11-02/2026-11-20")
+        listed = api_results(sandbox, CONTRACTS, underlying_ticker=underlying, limit=1000)
+        bars = api_get(sandbox, f"/v2/aggs/ticker/{ticker}/range/1/day/2026-11-02/2026-11-20")
         assert ticker in [row["ticker"] for row in listed]
         assert bars.json()["resultsCount"] == 15  # the trading days of 2026-11-02..20
 
@@ -142,9 +122,9 @@ def test_the_option_tickers_with_bars_are_listed_contracts(sandbox: Sandbox) -> 
 def test_an_unknown_underlying_has_no_contracts_and_a_key_without_options_gets_403(
     sandbox: Sandbox,
 ) -> None:
-    unknown = get(sandbox, CONTRACTS, underlying_ticker="ZZZZ")
-    refused = get(sandbox, CONTRACTS, STOCKS_ONLY_KEY, underlying_ticker="AAPL")
-    listed = get(sandbox, "/v3/reference/exchanges", STOCKS_ONLY_KEY)
+    unknown = api_get(sandbox, CONTRACTS, underlying_ticker="ZZZZ")
+    refused = api_get(sandbox, CONTRACTS, STOCKS_ONLY_KEY, underlying_ticker="AAPL")
+    listed = api_get(sandbox, "/v3/reference/exchanges", STOCKS_ONLY_KEY)
 
     assert (unknown.status_code, unknown.json()["results"], "next_url" in unknown.json()) == (
         200,
@@ -161,9 +141,9 @@ def test_an_unknown_underlying_has_no_contracts_and_a_key_without_options_gets_4
 def test_ids_repeat_across_asset_classes_and_data_types_but_the_keys_do_not(
     sandbox: Sandbox,
 ) -> None:
-    exchanges = results(sandbox, "/v3/reference/exchanges")
-    conditions = results(sandbox, "/v3/reference/conditions", limit=1000)
-    types = results(sandbox, "/v3/reference/tickers/types")
+    exchanges = api_results(sandbox, "/v3/reference/exchanges")
+    conditions = api_results(sandbox, "/v3/reference/conditions", limit=1000)
+    types = api_results(sandbox, "/v3/reference/tickers/types")
 
     assert len({r["id"] for r in exchanges}) < len(exchanges)
     assert len({(r["asset_class"], r["id"]) for r in exchanges}) == len(exchanges)
@@ -173,10 +153,10 @@ def test_ids_repeat_across_asset_classes_and_data_types_but_the_keys_do_not(
 
 
 def test_lists_filter_as_the_vendor_documents(sandbox: Sandbox) -> None:
-    crypto = results(sandbox, "/v3/reference/exchanges", asset_class="crypto")
-    quotes = results(sandbox, "/v3/reference/conditions", data_type="nbbo", limit=1000)
-    opra = results(sandbox, "/v3/reference/conditions", sip="OPRA", limit=1000)
-    indices = results(sandbox, "/v3/reference/tickers/types", asset_class="indices")
+    crypto = api_results(sandbox, "/v3/reference/exchanges", asset_class="crypto")
+    quotes = api_results(sandbox, "/v3/reference/conditions", data_type="nbbo", limit=1000)
+    opra = api_results(sandbox, "/v3/reference/conditions", sip="OPRA", limit=1000)
+    indices = api_results(sandbox, "/v3/reference/tickers/types", asset_class="indices")
 
     assert [r["name"] for r in crypto] == ["Coinbase", "Bitfinex", "Bitstamp", "Kraken"]
     assert all("nbbo" in r["data_types"] for r in quotes) and len(quotes) == 4
@@ -184,7 +164,7 @@ def test_lists_filter_as_the_vendor_documents(sandbox: Sandbox) -> None:
     assert indices == [
         {"code": "INDEX", "description": "Index", "asset_class": "indices", "locale": "us"}
     ]
-    assert len(results(sandbox, "/v3/reference/conditions")) == 10  # the default limit
+    assert len(api_results(sandbox, "/v3/reference/conditions")) == 10  # the default limit
 
 
 # -- the vendor's models and client ----------------------------------------------------------
@@ -195,16 +175,16 @@ def test_the_sandbox_sends_exactly_the_fields_of_the_vendors_models(sandbox: San
         row
         for underlying in ("AAPL", "MSFT", "SPY", "NVDA")
         for expired in ("false", "true")
-        for row in results(
+        for row in api_results(
             sandbox, CONTRACTS, underlying_ticker=underlying, expired=expired, limit=1000
         )
     ]
 
     assert sent_fields(contracts) == model_fields(OptionsContract)
-    assert sent_fields(results(sandbox, "/v3/reference/exchanges")) == model_fields(Exchange)
-    conditions = results(sandbox, "/v3/reference/conditions", limit=1000)
+    assert sent_fields(api_results(sandbox, "/v3/reference/exchanges")) == model_fields(Exchange)
+    conditions = api_results(sandbox, "/v3/reference/conditions", limit=1000)
     assert sent_fields(conditions) == model_fields(Condition)
-    types = results(sandbox, "/v3/reference/tickers/types")
+    types = api_results(sandbox, "/v3/reference/tickers/types")
     assert sent_fields(types) == model_fields(TickerTypes)
 
 
@@ -215,7 +195,7 @@ def test_the_massive_client_pages_through_the_contracts(
 
     read = list(client.list_options_contracts(underlying_ticker="AAPL", expired=True, limit=50))
 
-    expected = results(sandbox, CONTRACTS, underlying_ticker="AAPL", expired="true", limit=1000)
+    expected = api_results(sandbox, CONTRACTS, underlying_ticker="AAPL", expired="true", limit=1000)
     assert [c.ticker for c in read] == [r["ticker"] for r in expected] and len(read) == 130
     assert [c.strike_price for c in read] == [r["strike_price"] for r in expected]
     assert len(sandbox.data_requests()) == 3 + 1  # 50, 50 and 30; then the unpaged answer

@@ -6,15 +6,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
-from typing import Any
 
 import pytest
-import requests
 from massive import RESTClient
 from massive.rest.models.financials import FinancialFloat
 from massive.rest.models.tickers import IPOListing, ShortInterest, ShortVolume
 
-from polygon_sandbox import FREE_KEY, UNLIMITED_KEY, Sandbox
+from polygon_sandbox import FREE_KEY, Sandbox
+
+from .helpers import api_get, api_results, model_fields
 
 NOW = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 
@@ -25,26 +25,6 @@ def sandbox(loopback_only: None) -> Iterator[Sandbox]:
         yield server
 
 
-@pytest.fixture
-def client(sandbox: Sandbox) -> RESTClient:
-    return RESTClient(api_key=UNLIMITED_KEY, base=sandbox.url, retries=0)
-
-
-def unpaged(sandbox: Sandbox, path: str, key: str = UNLIMITED_KEY, **params: Any) -> Any:
-    headers = {"Authorization": f"Bearer {key}"}
-    return requests.get(f"{sandbox.url}{path}", params=params, headers=headers)
-
-
-def results(sandbox: Sandbox, path: str, **params: Any) -> list[dict[str, Any]]:
-    response = unpaged(sandbox, path, **params)
-    assert response.status_code == 200, response.text
-    return list(response.json()["results"])
-
-
-def fields(model: type) -> set[str]:
-    return {f.name for f in dataclasses.fields(model)}
-
-
 def test_the_client_pages_through_short_interest_and_short_volume(
     sandbox: Sandbox, client: RESTClient
 ) -> None:
@@ -53,14 +33,14 @@ def test_the_client_pages_through_short_interest_and_short_volume(
     )
     volume = list(client.list_short_volume(ticker="MSFT", date_gte="2026-11-02", limit=4))
 
-    expected_interest = results(
+    expected_interest = api_results(
         sandbox,
         "/stocks/v1/short-interest",
         ticker="AAPL",
         limit=50_000,
         **{"settlement_date.gte": "2026-06-01"},
     )
-    expected_volume = results(
+    expected_volume = api_results(
         sandbox,
         "/stocks/v1/short-volume",
         ticker="MSFT",
@@ -77,8 +57,8 @@ def test_the_client_pages_through_floats_and_ipos(sandbox: Sandbox, client: REST
     floats = list(client.list_stocks_floats(ticker_any_of="AAPL,MSFT,SPY", limit=2))
     ipos = list(client.vx.list_ipos(listing_date_gte="2026-09-01", order="asc", limit=5))
 
-    expected_floats = results(sandbox, "/stocks/vX/float", **{"ticker.any_of": "AAPL,MSFT,SPY"})
-    expected_ipos = results(
+    expected_floats = api_results(sandbox, "/stocks/vX/float", **{"ticker.any_of": "AAPL,MSFT,SPY"})
+    expected_ipos = api_results(
         sandbox, "/vX/reference/ipos", order="asc", limit=1000, **{"listing_date.gte": "2026-09-01"}
     )
     assert [dataclasses.asdict(row) for row in floats] == expected_floats
@@ -91,26 +71,26 @@ def test_the_client_pages_through_floats_and_ipos(sandbox: Sandbox, client: REST
 
 
 def test_the_fields_are_the_vendor_models_fields(sandbox: Sandbox) -> None:
-    interest = results(sandbox, "/stocks/v1/short-interest", ticker="AAPL")
-    volume = results(sandbox, "/stocks/v1/short-volume", ticker="AAPL")
-    floats = results(sandbox, "/stocks/vX/float", ticker="AAPL")
-    ipos = results(sandbox, "/vX/reference/ipos", limit=100)
+    interest = api_results(sandbox, "/stocks/v1/short-interest", ticker="AAPL")
+    volume = api_results(sandbox, "/stocks/v1/short-volume", ticker="AAPL")
+    floats = api_results(sandbox, "/stocks/vX/float", ticker="AAPL")
+    ipos = api_results(sandbox, "/vX/reference/ipos", limit=100)
 
-    assert {k for row in interest for k in row} == fields(ShortInterest)
-    assert {k for row in volume for k in row} == fields(ShortVolume)
-    assert {k for row in floats for k in row} == fields(FinancialFloat)
-    assert {k for row in ipos for k in row} == fields(IPOListing)
+    assert {k for row in interest for k in row} == model_fields(ShortInterest)
+    assert {k for row in volume for k in row} == model_fields(ShortVolume)
+    assert {k for row in floats for k in row} == model_fields(FinancialFloat)
+    assert {k for row in ipos for k in row} == model_fields(IPOListing)
 
 
 def test_short_volume_is_at_most_the_days_volume_of_the_bars(sandbox: Sandbox) -> None:
-    shorts = results(
+    shorts = api_results(
         sandbox,
         "/stocks/v1/short-volume",
         ticker="NVDA",
         limit=50_000,
         **{"date.gte": "2024-06-03", "date.lte": "2024-06-14"},
     )
-    bars = results(
+    bars = api_results(
         sandbox, "/v2/aggs/ticker/NVDA/range/1/day/2024-06-03/2024-06-14", adjusted="false"
     )
 
@@ -130,7 +110,7 @@ def test_short_volume_is_at_most_the_days_volume_of_the_bars(sandbox: Sandbox) -
 def test_short_interest_is_twice_a_month_with_days_to_cover_of_its_average_volume(
     sandbox: Sandbox,
 ) -> None:
-    rows = results(
+    rows = api_results(
         sandbox,
         "/stocks/v1/short-interest",
         ticker="AAPL",
@@ -148,15 +128,15 @@ def test_short_interest_is_twice_a_month_with_days_to_cover_of_its_average_volum
     ]
     for row in rows:
         assert row["days_to_cover"] == round(row["short_interest"] / row["avg_daily_volume"], 2)
-    bars = results(sandbox, "/v2/aggs/ticker/AAPL/range/1/day/2026-10-19/2026-10-30")
+    bars = api_results(sandbox, "/v2/aggs/ticker/AAPL/range/1/day/2026-10-19/2026-10-30")
     assert rows[5]["avg_daily_volume"] == int(sum(bar["v"] for bar in bars) / len(bars))
 
 
 def test_float_times_the_close_is_near_the_market_cap(sandbox: Sandbox) -> None:
     for ticker in ("AAPL", "MSFT", "SPY"):
-        (row,) = results(sandbox, "/stocks/vX/float", ticker=ticker)
-        cap = unpaged(sandbox, f"/v3/reference/tickers/{ticker}").json()["results"]["market_cap"]
-        (bar,) = results(sandbox, f"/v2/aggs/ticker/{ticker}/range/1/day/2026-11-20/2026-11-20")
+        (row,) = api_results(sandbox, "/stocks/vX/float", ticker=ticker)
+        cap = api_get(sandbox, f"/v3/reference/tickers/{ticker}").json()["results"]["market_cap"]
+        (bar,) = api_results(sandbox, f"/v2/aggs/ticker/{ticker}/range/1/day/2026-11-20/2026-11-20")
         ratio = row["free_float"] * bar["c"] / cap
         assert 0.6 <= ratio <= 1.0
         assert ratio == pytest.approx(row["free_float_percent"] / 100, abs=1e-6)
@@ -164,10 +144,10 @@ def test_float_times_the_close_is_near_the_market_cap(sandbox: Sandbox) -> None:
 
 
 def test_the_free_plan_sees_two_years_of_short_data(sandbox: Sandbox) -> None:
-    old = unpaged(
+    old = api_get(
         sandbox, "/stocks/v1/short-volume", FREE_KEY, ticker="AAPL", **{"date.gte": "2024-11-01"}
     )
-    unbounded = unpaged(sandbox, "/stocks/v1/short-interest", FREE_KEY, ticker="AAPL", limit=1)
+    unbounded = api_get(sandbox, "/stocks/v1/short-interest", FREE_KEY, ticker="AAPL", limit=1)
 
     assert old.status_code == 403 and old.json()["status"] == "NOT_AUTHORIZED"
     assert unbounded.status_code == 200
