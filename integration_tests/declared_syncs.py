@@ -8,10 +8,11 @@ it saw, and a kill: the records a sync had saved when it was stopped after a giv
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 import requests
 from airbyte_cdk.models import AirbyteStateMessage, SyncMode, Type
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
@@ -21,6 +22,8 @@ from airbyte_cdk.test.state_builder import StateBuilder
 
 from integration_tests.helpers import SANDBOX_KEY
 from polygon_sandbox import Sandbox
+from source_stock_ticker_api.reference import catalog
+from source_stock_ticker_api.reference.declarations import Endpoint
 from source_stock_ticker_api.source import SourceStockTickerApi
 
 FULL_REFRESH = SyncMode.full_refresh
@@ -39,6 +42,19 @@ def sync(
         catalog = catalog.with_stream(name, mode)
     outcome = ExpectedOutcome.EXPECT_EXCEPTION if expect_failure else ExpectedOutcome.EXPECT_SUCCESS
     return read(SourceStockTickerApi(), config, catalog.build(), state, expected_outcome=outcome)
+
+
+def declared(monkeypatch: pytest.MonkeyPatch, *changed: Endpoint) -> None:
+    """The catalog with these declarations in place of the ones of the same stream."""
+    by_name = {endpoint.stream: endpoint for endpoint in changed}
+    endpoints = tuple(by_name.get(e.stream, e) for e in catalog.ENDPOINTS)
+    monkeypatch.setattr(catalog, "ENDPOINTS", endpoints)
+
+
+def with_page_size(monkeypatch: pytest.MonkeyPatch, endpoint: Endpoint, limit: int) -> None:
+    """The catalog with the endpoint asking pages of `limit` rows: several pages, same records."""
+    query = tuple((k, limit if k == "limit" else v) for k, v in endpoint.query)
+    declared(monkeypatch, replace(endpoint, query=query))
 
 
 def records(output: EntrypointOutput, stream: str) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from integration_tests.declared_syncs import (
     FULL_REFRESH,
     INCREMENTAL,
     api,
+    declared,
     errors,
     final_state,
     killed_after_state,
@@ -33,7 +34,6 @@ from integration_tests.helpers import sandbox_config
 from polygon_sandbox import FREE_KEY, Sandbox
 from polygon_sandbox.data.financials import quarters
 from source_stock_ticker_api.markets import STOCKS
-from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.declarations import Endpoint, TickerBatches
 from source_stock_ticker_api.reference.fundamentals import (
     FINANCIAL_RATIOS,
@@ -56,13 +56,6 @@ pytestmark = [pytest.mark.sandbox_now(MONDAY), pytest.mark.usefixtures("loopback
 @pytest.fixture(autouse=True)
 def _connector_now(fixed_now: Callable[[datetime], None]) -> None:
     fixed_now(MONDAY)
-
-
-def declared(monkeypatch: pytest.MonkeyPatch, *changed: Endpoint) -> None:
-    """The catalog with these declarations in place of the ones of the same stream."""
-    by_name = {endpoint.stream: endpoint for endpoint in changed}
-    endpoints = tuple(by_name.get(e.stream, e) for e in catalog.ENDPOINTS)
-    monkeypatch.setattr(catalog, "ENDPOINTS", endpoints)
 
 
 def with_limit(endpoint: Endpoint, limit: int, batch: int = 100) -> Endpoint:

@@ -8,7 +8,6 @@ ticker, never from the connector's code.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -27,10 +26,10 @@ from integration_tests.declared_syncs import (
     stream_state,
     sync,
     warnings,
+    with_page_size,
 )
 from integration_tests.helpers import sandbox_config
 from polygon_sandbox import Faults, Sandbox
-from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.news_events import NEWS
 
 # Monday 2026-11-23, 16:30 in New York: the acceptance tests' "now".
@@ -74,9 +73,7 @@ def news_state(**cursors: str) -> dict[str, Any]:
 def test_news_pages_through_each_ticker_and_writes_an_article_naming_both_once(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    query = tuple((name, 10 if name == "limit" else value) for name, value in NEWS.query)
-    smaller = tuple(replace(e, query=query) if e is NEWS else e for e in catalog.ENDPOINTS)
-    monkeypatch.setattr(catalog, "ENDPOINTS", smaller)
+    with_page_size(monkeypatch, NEWS, 10)
     config = sandbox_config(sandbox, tickers=["AAPL", "MSFT"], start_date=START)
 
     output = sync(config, {"news": INCREMENTAL})

@@ -7,19 +7,25 @@ The expected records come from the sandbox itself, asked directly in one unpaged
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from airbyte_cdk.models import FailureType
 
-from integration_tests.declared_syncs import FULL_REFRESH, api, errors, records, sent, sync
+from integration_tests.declared_syncs import (
+    FULL_REFRESH,
+    api,
+    errors,
+    records,
+    sent,
+    sync,
+    with_page_size,
+)
 from integration_tests.declared_syncs import warnings as warnings_of
 from integration_tests.helpers import SANDBOX_KEY, sandbox_config
 from polygon_sandbox import Sandbox
 from polygon_sandbox.http.auth import STOCKS_ONLY_KEY
-from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.listings import CONDITIONS, OPTIONS_CONTRACTS
 
 # Monday 2026-11-23, 16:30 in New York: the acceptance tests' "now".
@@ -39,15 +45,6 @@ def _connector_now(fixed_now: Callable[[datetime], None]) -> None:
     fixed_now(MONDAY)
 
 
-def with_limit(monkeypatch: pytest.MonkeyPatch, endpoint: Any, limit: int) -> None:
-    """The endpoint's declaration with a smaller page: several pages, same records."""
-    query = tuple((k, limit if k == "limit" else v) for k, v in endpoint.query)
-    smaller = tuple(
-        replace(e, query=query) if e.stream == endpoint.stream else e for e in catalog.ENDPOINTS
-    )
-    monkeypatch.setattr(catalog, "ENDPOINTS", smaller)
-
-
 def contracts(sandbox: Sandbox, underlying: str, expired: str) -> list[dict[str, Any]]:
     query = {"underlying_ticker": underlying, "expired": expired, "limit": 1000}
     return list(api(sandbox, CONTRACTS, **query)["results"])
@@ -59,7 +56,7 @@ def contracts(sandbox: Sandbox, underlying: str, expired: str) -> list[dict[str,
 def test_contracts_of_each_underlying_active_then_expired_page_by_page(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with_limit(monkeypatch, OPTIONS_CONTRACTS, 40)
+    with_page_size(monkeypatch, OPTIONS_CONTRACTS, 40)
     config = sandbox_config(sandbox, tickers=["AAPL", "O:SPY261218P00600000"])
 
     output = sync(config, {"options_contracts": FULL_REFRESH})
@@ -199,7 +196,7 @@ def test_each_list_is_one_request_whatever_the_tickers(sandbox: Sandbox, stream:
 def test_conditions_follow_next_url_through_every_page(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with_limit(monkeypatch, CONDITIONS, 6)
+    with_page_size(monkeypatch, CONDITIONS, 6)
 
     output = sync(sandbox_config(sandbox), {"conditions": FULL_REFRESH})
 

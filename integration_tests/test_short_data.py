@@ -6,7 +6,6 @@ The expected records come from the sandbox itself, asked directly in one unpaged
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,10 +26,10 @@ from integration_tests.declared_syncs import (
     stream_state,
     sync,
     warnings,
+    with_page_size,
 )
 from integration_tests.helpers import sandbox_config
 from polygon_sandbox import FREE_KEY, Sandbox
-from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.declarations import Endpoint
 from source_stock_ticker_api.reference.short_data import (
     IPOS,
@@ -52,13 +51,6 @@ def _connector_now(fixed_now: Callable[[datetime], None]) -> None:
     fixed_now(MONDAY)
 
 
-def smaller(monkeypatch: pytest.MonkeyPatch, endpoint: Endpoint, limit: int) -> None:
-    """The declared endpoint with pages of `limit` rows."""
-    query = tuple((k, limit if k == "limit" else v) for k, v in endpoint.query)
-    endpoints = tuple(replace(e, query=query) if e is endpoint else e for e in catalog.ENDPOINTS)
-    monkeypatch.setattr(catalog, "ENDPOINTS", endpoints)
-
-
 def served(sandbox: Sandbox, path: str, **query: Any) -> list[dict[str, Any]]:
     """The sandbox's answer in one page of the endpoint's largest size."""
     limit = 1000 if path.endswith("ipos") else 50_000
@@ -68,7 +60,7 @@ def served(sandbox: Sandbox, path: str, **query: Any) -> list[dict[str, Any]]:
 def test_short_volume_pages_through_next_url_per_ticker(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    smaller(monkeypatch, SHORT_VOLUME, 5)
+    with_page_size(monkeypatch, SHORT_VOLUME, 5)
     config = sandbox_config(sandbox, tickers=["AAPL", "MSFT"], start_date="2026-11-02")
 
     output = sync(config, {"short_volume": INCREMENTAL})
@@ -120,7 +112,7 @@ def test_each_stream_pages_to_the_sandboxs_unpaged_answer(
     rows: int,
     pages: int,
 ) -> None:
-    smaller(monkeypatch, endpoint, 3 if endpoint is not STOCK_FLOAT else 2)
+    with_page_size(monkeypatch, endpoint, 3 if endpoint is not STOCK_FLOAT else 2)
     config = sandbox_config(sandbox, tickers=["AAPL", "MSFT", "SPY"], start_date="2026-06-01")
     if endpoint is SHORT_INTEREST:
         config["tickers"] = ["AAPL"]
@@ -178,7 +170,7 @@ def test_short_volume_resumed_after_a_kill_reads_again_only_what_was_not_saved(
 ) -> None:
     """Killed after AAPL's three pages were saved: MSFT and SPY are read again from the start,
     AAPL only from 7 days before its cursor."""
-    smaller(monkeypatch, SHORT_VOLUME, 5)
+    with_page_size(monkeypatch, SHORT_VOLUME, 5)
     config = sandbox_config(sandbox, tickers=["AAPL", "MSFT", "SPY"], start_date="2026-11-02")
     first = sync(config, {"short_volume": INCREMENTAL})
     killed = killed_after_state(first, "short_volume", 1)
