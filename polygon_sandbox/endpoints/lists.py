@@ -75,6 +75,23 @@ def filtered(
     return kept
 
 
+def filtered_numbers(
+    rows: Iterable[dict[str, Any]], params: Mapping[str, str], field: str
+) -> list[dict[str, Any]]:
+    """Rows whose number `field` passes every `field`, `field.gt`... parameter sent."""
+    kept = list(rows)
+    for suffix, compare in _COMPARE.items():
+        name = field + suffix
+        if name not in params:
+            continue
+        try:
+            bound = float(params[name])
+        except ValueError as exc:
+            raise QueryError(f"Invalid {name}: '{params[name]}'") from exc
+        kept = [row for row in kept if compare(row[field], bound)]
+    return kept
+
+
 def sorted_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     """Rows sorted by a comma list of `column.asc|desc`, the first column first."""
     for part in reversed([p for p in sort.split(",") if p]):

@@ -8,7 +8,6 @@ served to every plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,7 +18,16 @@ from ..data.trading_calendar import date_of_ms
 from ..http.params import QueryError
 from ..http.replies import NOT_ENTITLED, Reply, error_reply
 from ..http.routing import Family, Request, Route
-from .lists import date_param, filtered, limit_param, list_reply, page, sorted_rows, with_cursor
+from .lists import (
+    date_param,
+    filtered,
+    filtered_numbers,
+    limit_param,
+    list_reply,
+    page,
+    sorted_rows,
+    with_cursor,
+)
 
 CONTRACTS_PATH = "/v3/reference/options/contracts"
 EXCHANGES_PATH = "/v3/reference/exchanges"
@@ -28,27 +36,6 @@ TICKER_TYPES_PATH = "/v3/reference/tickers/types"
 DEFAULT_LIMIT, MAX_LIMIT = 10, 1000  # both paged lists (the vendor's OpenAPI)
 CONTRACT_SORTS = ("ticker", "underlying_ticker", "expiration_date", "strike_price")
 CONDITION_SORTS = ("asset_class", "id", "type", "name", "data_types", "legacy")
-
-_NUMBER_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "": lambda a, b: a == b,
-    ".gt": lambda a, b: a > b,
-    ".gte": lambda a, b: a >= b,
-    ".lt": lambda a, b: a < b,
-    ".lte": lambda a, b: a <= b,
-}
-
-
-def _strikes(rows: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
-    for suffix, compare in _NUMBER_COMPARE.items():
-        text = query.get("strike_price" + suffix)
-        if text is None:
-            continue
-        try:
-            bound = float(text)
-        except ValueError as exc:
-            raise QueryError(f"Invalid strike_price{suffix}: '{text}'") from exc
-        rows = [row for row in rows if compare(row["strike_price"], bound)]
-    return rows
 
 
 def _sorted(rows: list[dict[str, Any]], query: dict[str, str], sorts: tuple[str, ...]) -> Any:
@@ -82,7 +69,7 @@ def options_contracts(data: MarketData, request: Request) -> Reply:
     rows = filtered(rows, query, "expiration_date", as_date=True)
     if "contract_type" in query:
         rows = [row for row in rows if row["contract_type"] == query["contract_type"]]
-    rows = _sorted(_strikes(rows, query), query, CONTRACT_SORTS)
+    rows = _sorted(filtered_numbers(rows, query, "strike_price"), query, CONTRACT_SORTS)
     return list_reply(request, page(rows, query, limit, CONTRACTS_PATH, request.host))
 
 

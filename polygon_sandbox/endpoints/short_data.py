@@ -21,7 +21,16 @@ from ..data.universe import TICKERS
 from ..http.params import QueryError
 from ..http.replies import OUT_OF_TIMEFRAME, Reply, error_reply
 from ..http.routing import Family, Request, Route
-from .lists import date_param, filtered, limit_param, list_reply, page, sorted_rows, with_cursor
+from .lists import (
+    date_param,
+    filtered,
+    filtered_numbers,
+    limit_param,
+    list_reply,
+    page,
+    sorted_rows,
+    with_cursor,
+)
 
 SHORT_INTEREST_PATH = "/stocks/v1/short-interest"
 SHORT_VOLUME_PATH = "/stocks/v1/short-volume"
@@ -81,26 +90,9 @@ def stock_float(data: MarketData, request: Request) -> Reply:
     limit = limit_param(query, SHORT_DEFAULT_LIMIT, SHORT_MAX_LIMIT)
     wanted = filtered(({"ticker": t} for t in TICKERS), query, "ticker", as_date=False)
     rows = float_rows(data.market, [row["ticker"] for row in wanted], request.now_ms)
-    for suffix in ("", ".gt", ".gte", ".lt", ".lte"):
-        name = "free_float_percent" + suffix
-        if name in query:
-            try:
-                bound = float(query[name])
-            except ValueError as exc:
-                raise QueryError(f"Invalid {name}: '{query[name]}'") from exc
-            rows = [r for r in rows if _compare(suffix, r["free_float_percent"], bound)]
+    rows = filtered_numbers(rows, query, "free_float_percent")
     rows = sorted_rows(rows, _sort(query, "ticker.asc"))
     return list_reply(request, page(rows, query, limit, FLOAT_PATH, request.host))
-
-
-def _compare(suffix: str, value: float, bound: float) -> bool:
-    return {
-        "": value == bound,
-        ".gt": value > bound,
-        ".gte": value >= bound,
-        ".lt": value < bound,
-        ".lte": value <= bound,
-    }[suffix]
 
 
 def ipos(data: MarketData, request: Request) -> Reply:

@@ -214,3 +214,32 @@ def test_the_massive_client_reads_every_list(sandbox: Sandbox, client: RESTClien
     assert len(conditions) == 20
     assert [t.code for t in types][-1] == "INDEX" and len(types) == 16
     assert len(sandbox.data_requests()) == 1 + 4 + 1  # conditions in pages of 6
+
+
+@pytest.mark.parametrize(
+    ("path", "base", "field"),
+    [
+        (CONTRACTS, {"underlying_ticker": "AAPL", "limit": 1000}, "strike_price"),
+        ("/stocks/vX/float", {"ticker.any_of": "AAPL,MSFT,SPY,NVDA,TSLA"}, "free_float_percent"),
+    ],
+)
+def test_number_ranges_filter_each_bound_and_refuse_a_word(
+    sandbox: Sandbox, path: str, base: dict[str, Any], field: str
+) -> None:
+    values = sorted(row[field] for row in api_results(sandbox, path, **base))
+    low, high = values[1], values[-2]
+    assert low < high
+
+    def kept(**bounds: Any) -> list[Any]:
+        return sorted(row[field] for row in api_results(sandbox, path, **base, **bounds))
+
+    assert kept(**{f"{field}.gte": low, f"{field}.lt": high}) == [
+        v for v in values if low <= v < high
+    ]
+    assert kept(**{f"{field}.gt": low, f"{field}.lte": high}) == [
+        v for v in values if low < v <= high
+    ]
+    assert kept(**{field: high}) == [v for v in values if v == high]
+    refused = api_get(sandbox, path, **base, **{f"{field}.gt": "many"})
+    assert refused.status_code == 400
+    assert f"Invalid {field}.gt: 'many'" in refused.json()["error"]
