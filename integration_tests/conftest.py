@@ -18,6 +18,7 @@ Fixtures
   in-process connector runs are covered. Subprocesses are not: give them loopback URLs.
 - `sandbox`: a sandbox on loopback whose clock starts at the module's `sandbox_now` marker.
 - `fixed_now`: a function that sets `STOCK_TICKER_API_NOW` (the connector's clock) for one test.
+- `connector_at_sandbox_now`: the connector's clock at the module's `sandbox_now`.
 """
 
 from __future__ import annotations
@@ -199,3 +200,13 @@ def fixed_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime], 
             monkeypatch.setenv(name, value)
 
     yield set_now
+
+
+@pytest.fixture
+def connector_at_sandbox_now(
+    request: pytest.FixtureRequest, fixed_now: Callable[[datetime], None]
+) -> None:
+    """The connector's clock set to the module's `sandbox_now`: both clocks start together."""
+    marker = request.node.get_closest_marker("sandbox_now")
+    assert marker is not None, "mark the module: pytestmark = pytest.mark.sandbox_now(<datetime>)"
+    fixed_now(marker.args[0])

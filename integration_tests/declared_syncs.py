@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,6 +26,14 @@ from polygon_sandbox import Sandbox
 from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.declarations import Endpoint
 from source_stock_ticker_api.source import SourceStockTickerApi
+
+# Monday 2026-11-23, 16:30 in New York: the day's session (to 20:00) has not ended. The "now"
+# of the declared streams' tests, the sandbox's and the connector's (AT_MONDAY, a pytestmark).
+MONDAY = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
+AT_MONDAY = [
+    pytest.mark.sandbox_now(MONDAY),
+    pytest.mark.usefixtures("loopback_only", "connector_at_sandbox_now"),
+]
 
 FULL_REFRESH = SyncMode.full_refresh
 INCREMENTAL = SyncMode.incremental

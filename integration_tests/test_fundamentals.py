@@ -16,6 +16,7 @@ import pytest
 from airbyte_cdk.models import FailureType
 
 from integration_tests.declared_syncs import (
+    AT_MONDAY,
     FULL_REFRESH,
     INCREMENTAL,
     api,
@@ -41,8 +42,6 @@ from source_stock_ticker_api.reference.fundamentals import (
     STATEMENTS_LOOKBACK_DAYS,
 )
 
-# Monday 2026-11-23, 16:30 in New York: the acceptance tests' "now".
-MONDAY = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 START = "2025-06-02"
 STATEMENTS = {
     "income_statements": "income-statements",
@@ -50,12 +49,7 @@ STATEMENTS = {
     "cash_flow_statements": "cash-flow-statements",
 }
 
-pytestmark = [pytest.mark.sandbox_now(MONDAY), pytest.mark.usefixtures("loopback_only")]
-
-
-@pytest.fixture(autouse=True)
-def _connector_now(fixed_now: Callable[[datetime], None]) -> None:
-    fixed_now(MONDAY)
+pytestmark = AT_MONDAY
 
 
 def with_limit(endpoint: Endpoint, limit: int, batch: int = 100) -> Endpoint:

@@ -15,6 +15,7 @@ import pytest
 from airbyte_cdk.models import FailureType
 
 from integration_tests.declared_syncs import (
+    AT_MONDAY,
     FULL_REFRESH,
     INCREMENTAL,
     api,
@@ -32,18 +33,11 @@ from integration_tests.helpers import sandbox_config
 from polygon_sandbox import Faults, Sandbox
 from source_stock_ticker_api.reference.news_events import NEWS
 
-# Monday 2026-11-23, 16:30 in New York: the acceptance tests' "now".
-MONDAY = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 WEDNESDAY = datetime(2026, 11, 25, 21, 30, tzinfo=timezone.utc)
 START = "2026-11-01"
 NEWS_QUERY = {"sort": "published_utc", "order": "asc", "limit": "1000"}
 
-pytestmark = [pytest.mark.sandbox_now(MONDAY), pytest.mark.usefixtures("loopback_only")]
-
-
-@pytest.fixture(autouse=True)
-def _connector_now(fixed_now: Callable[[datetime], None]) -> None:
-    fixed_now(MONDAY)
+pytestmark = AT_MONDAY
 
 
 def news_of(sandbox: Sandbox, ticker: str, start: str = START) -> list[dict[str, Any]]:

@@ -6,14 +6,13 @@ The expected records come from the sandbox itself, asked directly in one unpaged
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from airbyte_cdk.models import FailureType
 
 from integration_tests.declared_syncs import (
+    AT_MONDAY,
     FULL_REFRESH,
     api,
     errors,
@@ -28,8 +27,6 @@ from polygon_sandbox import Sandbox
 from polygon_sandbox.http.auth import STOCKS_ONLY_KEY
 from source_stock_ticker_api.reference.listings import CONDITIONS, OPTIONS_CONTRACTS
 
-# Monday 2026-11-23, 16:30 in New York: the acceptance tests' "now".
-MONDAY = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 CONTRACTS = "/v3/reference/options/contracts"
 LISTS = {
     "exchanges": "/v3/reference/exchanges",
@@ -37,12 +34,7 @@ LISTS = {
     "ticker_types": "/v3/reference/tickers/types",
 }
 
-pytestmark = [pytest.mark.sandbox_now(MONDAY), pytest.mark.usefixtures("loopback_only")]
-
-
-@pytest.fixture(autouse=True)
-def _connector_now(fixed_now: Callable[[datetime], None]) -> None:
-    fixed_now(MONDAY)
+pytestmark = AT_MONDAY
 
 
 def contracts(sandbox: Sandbox, underlying: str, expired: str) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from airbyte_cdk.models import AirbyteStateMessage, FailureType
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 
 from integration_tests.declared_syncs import (
+    AT_MONDAY,
     FULL_REFRESH,
     INCREMENTAL,
     api,
@@ -33,18 +34,11 @@ from polygon_sandbox import FREE_KEY, Faults, Sandbox
 from source_stock_ticker_api.reference import catalog
 from source_stock_ticker_api.reference.endpoints import TICKERS
 
-# Monday 2026-11-23, 16:30 in New York: the acceptance tests' "now".
-MONDAY = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 # Friday 2026-06-05 and, 88 days later, Tuesday 2026-09-01 (after the close).
 JUNE_5 = datetime(2026, 6, 5, 21, 30, tzinfo=timezone.utc)
 SEPTEMBER_1 = datetime(2026, 9, 1, 21, 30, tzinfo=timezone.utc)
 
-pytestmark = [pytest.mark.sandbox_now(MONDAY), pytest.mark.usefixtures("loopback_only")]
-
-
-@pytest.fixture(autouse=True)
-def _connector_now(fixed_now: Callable[[datetime], None]) -> None:
-    fixed_now(MONDAY)
+pytestmark = AT_MONDAY
 
 
 @pytest.fixture

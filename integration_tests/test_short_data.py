@@ -14,6 +14,7 @@ import pytest
 from airbyte_cdk.models import FailureType
 
 from integration_tests.declared_syncs import (
+    AT_MONDAY,
     FULL_REFRESH,
     INCREMENTAL,
     api,
@@ -38,17 +39,10 @@ from source_stock_ticker_api.reference.short_data import (
     STOCK_FLOAT,
 )
 
-# Monday 2026-11-23, 16:30 in New York: the day's session (to 20:00) has not ended.
-MONDAY = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
 # A week later, when the short interest of 2026-11-13 has been revised (14 days after).
 NEXT_MONDAY = datetime(2026, 11, 30, 21, 30, tzinfo=timezone.utc)
 
-pytestmark = [pytest.mark.sandbox_now(MONDAY), pytest.mark.usefixtures("loopback_only")]
-
-
-@pytest.fixture(autouse=True)
-def _connector_now(fixed_now: Callable[[datetime], None]) -> None:
-    fixed_now(MONDAY)
+pytestmark = AT_MONDAY
 
 
 def served(sandbox: Sandbox, path: str, **query: Any) -> list[dict[str, Any]]:
