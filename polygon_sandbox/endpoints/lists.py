@@ -62,13 +62,11 @@ def filtered(
     rows: Iterable[dict[str, Any]], params: Mapping[str, str], field: str, as_date: bool
 ) -> list[dict[str, Any]]:
     """Rows whose `field` passes every `field`, `field.gt`... parameter sent."""
-    kept = list(rows)
-    for suffix, compare in _COMPARE.items():
-        name = field + suffix
-        if name not in params:
-            continue
-        bound: Any = date_param(params, name).isoformat() if as_date else params[name]
-        kept = [row for row in kept if row.get(field) is not None and compare(row[field], bound)]
+
+    def bound(name: str) -> Any:
+        return date_param(params, name).isoformat() if as_date else params[name]
+
+    kept = _within(rows, params, field, bound)
     if field == "ticker" and "ticker.any_of" in params:
         wanted = set(params["ticker.any_of"].split(","))
         kept = [row for row in kept if row["ticker"] in wanted]
@@ -79,16 +77,29 @@ def filtered_numbers(
     rows: Iterable[dict[str, Any]], params: Mapping[str, str], field: str
 ) -> list[dict[str, Any]]:
     """Rows whose number `field` passes every `field`, `field.gt`... parameter sent."""
+
+    def bound(name: str) -> float:
+        try:
+            return float(params[name])
+        except ValueError as exc:
+            raise QueryError(f"Invalid {name}: '{params[name]}'") from exc
+
+    return _within(rows, params, field, bound)
+
+
+def _within(
+    rows: Iterable[dict[str, Any]],
+    params: Mapping[str, str],
+    field: str,
+    bound: Callable[[str], Any],
+) -> list[dict[str, Any]]:
+    """Rows whose `field` has a value within each bound sent (`bound` reads one parameter)."""
     kept = list(rows)
     for suffix, compare in _COMPARE.items():
         name = field + suffix
-        if name not in params:
-            continue
-        try:
-            bound = float(params[name])
-        except ValueError as exc:
-            raise QueryError(f"Invalid {name}: '{params[name]}'") from exc
-        kept = [row for row in kept if compare(row[field], bound)]
+        if name in params:
+            limit = bound(name)
+            kept = [r for r in kept if r.get(field) is not None and compare(r[field], limit)]
     return kept
 
 
