@@ -206,9 +206,13 @@ def test_held_responses_overlap_and_send_nothing_before_their_delay_ends() -> No
     neither client has received a byte: the delay comes before the status line."""
     events: list[str] = []
     clients: list[socket.socket] = []
+    # Both requests may be held before the second _raw_get has returned its socket: the check
+    # waits for the clients list.
+    connected = threading.Event()
 
     def both_held() -> None:
         events.append("both held")
+        assert connected.wait(timeout=30)
         events.extend(f"client {n} has bytes: {_has_bytes(c)}" for n, c in enumerate(clients))
 
     # A server answering one request at a time would never bring both here: the barrier
@@ -221,6 +225,7 @@ def test_held_responses_overlap_and_send_nothing_before_their_delay_ends() -> No
 
     with Sandbox(now=NOW, delay=0.1, sleep=held) as sb:
         clients.extend([_raw_get(sb.port, PREV), _raw_get(sb.port, RANGE)])
+        connected.set()
         answers = [_read_all(client) for client in clients]
         assert [len(sb.requests), sorted(r.delay for r in sb.requests)] == [2, [0.1, 0.1]]
     assert [answer.split(b"\r\n", 1)[0] for answer in answers] == [b"HTTP/1.1 200 OK"] * 2
